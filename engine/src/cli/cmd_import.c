@@ -1,0 +1,234 @@
+#include "cli/cli.h"
+#include "pipeline/import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int cli_open(const cli *c, int read_only, impex_engine **out)
+{
+    impex_err err;
+    impex_err_clear(&err);
+    impex_engine_opts o = {
+        .data_dir = c->data_dir, .scripts_root = c->scripts_root, .read_only = read_only};
+    const char *map = getenv("IMPEX_MAP_SIZE");
+    if (map) o.map_size = strtoull(map, NULL, 10);
+    const char *gc = getenv("IMPEX_GROUP_COMMIT");
+    if (gc) o.group_commit = (unsigned)strtoul(gc, NULL, 10);
+    int rc = impex_engine_open(&o, out, &err);
+    if (rc) fprintf(stderr, "impex: %s\n", err.msg);
+    return rc;
+}
+
+int cli_exit_for(const impex_job *job)
+{
+    switch (job->status) {
+    case IMPEX_JOB_COMPLETED:
+        return EXIT_OK;
+    case IMPEX_JOB_COMPLETED_WITH_ERRORS:
+        return EXIT_WITH_ERRORS;
+    case IMPEX_JOB_IN_QUEUE:
+    case IMPEX_JOB_IMPORTING:
+        return EXIT_INTERRUPTED;
+    default:
+        return EXIT_FAILED;
+    }
+}
+
+void cli_print_job(const cli *c, const impex_job *job, int verbose)
+{
+    if (c->json) {
+        impex_buf js = {0};
+        if (!impex_job_to_json(job, &js)) printf("%s\n", js.ptr);
+        impex_buf_free(&js);
+        return;
+    }
+    printf("job %llu: %s  rows %llu, imported %llu, rejected %llu, batches %llu\n",
+           (unsigned long long)job->id, impex_job_status_name(job->status),
+           (unsigned long long)job->counts.rows, (unsigned long long)job->counts.imported,
+           (unsigned long long)job->counts.rejected, (unsigned long long)job->batches);
+    if (verbose) {
+        printf("  group %s, file %s, tenant %s\n", job->group, job->source, job->tenant);
+        printf("  created %s  started %s  finished %s\n", job->created,
+               job->started[0] ? job->started : "-", job->finished[0] ? job->finished : "-");
+        printf("  checkpoint: step %zu, byte %llu, row %llu, batch %llu%s\n", job->cp.step,
+               (unsigned long long)job->cp.offset, (unsigned long long)job->cp.row,
+               (unsigned long long)job->cp.batch, job->cp.phase ? "" : " (validating)");
+    }
+    for (size_t i = 0; i < job->nsteps; i++) {
+        const impex_step *s = &job->steps[i];
+        printf("  step %zu %-12s %-24s %-30s rows %llu, imported %llu, rejected %llu\n", i + 1,
+               s->resource, s->entry, impex_job_status_name(s->status),
+               (unsigned long long)s->counts.rows, (unsigned long long)s->counts.imported,
+               (unsigned long long)s->counts.rejected);
+        if (s->details) printf("    %s\n", s->details);
+    }
+    for (size_t i = 0; i < job->nmessages; i++)
+        printf("  ! %s\n", job->messages[i]);
+    if (job->counts.rejected)
+        printf("  rejected rows: impex errors %llu\n", (unsigned long long)job->id);
+}
+
+/* Progress on a terminal only: rows, rows/s and how far through the bytes. */
+static void progress_line(void *ctx, const impex_progress *p)
+{
+    (void)ctx;
+    double pct = p->total ? 100.0 * (double)p->bytes / (double)p->total : 0;
+    fprintf(stderr, "\r  %llu rows  %.0f rows/s  %.0f%%   ", (unsigned long long)p->rows,
+            p->seconds > 0 ? (double)p->rows / p->seconds : 0, pct > 100 ? 100 : pct);
+    fflush(stderr);
+}
+
+/* Runs one job and reports it; returns the exit status. */
+static int run_and_report(cli *c, impex_engine *e, uint64_t id)
+{
+    impex_err err;
+    impex_err_clear(&err);
+    int tty = isatty(STDERR_FILENO);
+    impex_run_opts ro = {.cancel = c->stop, .progress = tty ? progress_line : NULL};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = impex_import_run(e, id, &ro, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (tty) fprintf(stderr, "\r%60s\r", "");
+    if (rc == IMPEX_EBUSY) {
+        fprintf(stderr, "impex: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    if (rc) fprintf(stderr, "impex: job %llu: %s\n", (unsigned long long)id, err.msg);
+    impex_job *job;
+    impex_err_clear(&err);
+    if (impex_job_load(e, NULL, id, &job, &err)) {
+        fprintf(stderr, "impex: %s\n", err.msg);
+        return EXIT_ENGINE;
+    }
+    cli_print_job(c, job, 0);
+    int status = rc ? EXIT_ENGINE : cli_exit_for(job);
+    if (!c->json) {
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        printf("  %.2f s\n", secs);
+    }
+    if (status == EXIT_INTERRUPTED)
+        fprintf(stderr, "impex: job %llu interrupted at a checkpoint; run `impex resume %llu`\n",
+                (unsigned long long)id, (unsigned long long)id);
+    impex_job_free(job);
+    return status;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s) return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || s[0] == '-') return -1;
+    *out = v;
+    return 0;
+}
+
+int cmd_import(cli *c)
+{
+    impex_import_opts o = {.tenant = c->tenant};
+    const char *file = NULL;
+    for (int i = 0; i < c->argc; i++) {
+        const char *a = c->argv[i];
+        int has_value = i + 1 < c->argc;
+        if (!strcmp(a, "--group") && has_value)
+            o.group = c->argv[++i];
+        else if (!strcmp(a, "--strategy") && has_value)
+            o.strategy = c->argv[++i];
+        else if (!strcmp(a, "--max-errors") && has_value) {
+            if (parse_u64(c->argv[++i], &o.max_errors)) goto usage;
+        } else if (!strcmp(a, "--batch-size") && has_value) {
+            if (parse_u64(c->argv[++i], &o.batch_size) || o.batch_size == 0) goto usage;
+        } else if (a[0] == '-' || file)
+            goto usage;
+        else
+            file = a;
+    }
+    if (!o.group || !file) goto usage;
+    impex_engine *e;
+    if (cli_open(c, 0, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_err_clear(&err);
+    uint64_t id;
+    int rc = impex_import_create(e, &o, file, &id, &err);
+    if (rc) {
+        fprintf(stderr, "impex: %s\n", err.msg);
+        impex_engine_close(e);
+        return rc == IMPEX_EUSAGE ? EXIT_USAGE : EXIT_ENGINE;
+    }
+    if (!c->json) printf("job %llu created\n", (unsigned long long)id);
+    int status = run_and_report(c, e, id);
+    impex_engine_close(e);
+    return status;
+usage:
+    fprintf(stderr, "usage: impex import --group NAME FILE [--strategy skip|strict] "
+                    "[--max-errors N] [--batch-size N] [--json]\n");
+    return EXIT_USAGE;
+}
+
+typedef struct pending {
+    uint64_t *ids;
+    size_t n;
+    const char *tenant;
+} pending;
+
+static int collect_pending(void *ctx, uint64_t id, impex_slice js)
+{
+    pending *p = ctx;
+    impex_job *job;
+    if (impex_job_from_json(js.ptr, js.len, &job, NULL)) return 0;
+    int want = !impex_job_status_final(job->status) && !strcmp(job->tenant, p->tenant);
+    impex_job_free(job);
+    if (!want) return 0;
+    uint64_t *ids = realloc(p->ids, (p->n + 1) * sizeof *ids);
+    if (!ids) return IMPEX_ENOMEM;
+    p->ids = ids;
+    p->ids[p->n++] = id;
+    return 0;
+}
+
+int cmd_resume(cli *c)
+{
+    uint64_t one = 0;
+    if (c->argc > 1 || (c->argc == 1 && parse_u64(c->argv[0], &one))) {
+        fprintf(stderr, "usage: impex resume [ID] [--json]\n");
+        return EXIT_USAGE;
+    }
+    impex_engine *e;
+    if (cli_open(c, 0, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_err_clear(&err);
+    pending p = {.tenant = c->tenant};
+    int status = EXIT_OK;
+    if (one) {
+        impex_job *job;
+        if (impex_job_load(e, c->tenant, one, &job, &err)) {
+            fprintf(stderr, "impex: %s\n", err.msg);
+            impex_engine_close(e);
+            return EXIT_USAGE;
+        }
+        impex_job_free(job);
+        status = run_and_report(c, e, one);
+    } else {
+        impex_txn *txn;
+        int rc = impex_txn_begin(e->store, 0, &txn, &err);
+        if (!rc) rc = impex_job_scan(txn, collect_pending, &p, &err);
+        impex_txn_abort(txn);
+        if (rc) {
+            fprintf(stderr, "impex: %s\n", err.msg);
+            impex_engine_close(e);
+            return EXIT_ENGINE;
+        }
+        if (!p.n && !c->json) printf("no interrupted jobs\n");
+        for (size_t i = 0; i < p.n && !*c->stop; i++) {
+            int s = run_and_report(c, e, p.ids[i]);
+            if (s > status) status = s;
+        }
+        free(p.ids);
+    }
+    impex_engine_close(e);
+    return status;
+}

@@ -1,0 +1,262 @@
+#include "cli/cli.h"
+#include "pipeline/import.h"
+#include "store/codec.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_id(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || s[0] == '-') return -1;
+    *out = strtoull(s, &end, 10);
+    return *end || !*out ? -1 : 0;
+}
+
+/* Queries open the store like a writer would: a data dir that does not exist yet reads as empty. */
+static int open_ro(cli *c, impex_engine **e)
+{
+    return cli_open(c, 0, e) ? EXIT_ENGINE : EXIT_OK;
+}
+
+typedef struct list_ctx {
+    cli *c;
+    int first;
+} list_ctx;
+
+static int print_job_row(void *ctx, uint64_t id, impex_slice js)
+{
+    list_ctx *l = ctx;
+    impex_job *job;
+    (void)id;
+    if (impex_job_from_json(js.ptr, js.len, &job, NULL)) return 0;
+    if (!strcmp(job->tenant, l->c->tenant)) {
+        if (l->c->json) {
+            printf("%s%.*s", l->first ? "" : ",\n", (int)js.len, js.ptr);
+        } else {
+            printf("%6llu  %-30s %-10s %-24s %9llu %9llu %9llu  %s\n", (unsigned long long)job->id,
+                   impex_job_status_name(job->status), job->group, job->source,
+                   (unsigned long long)job->counts.rows, (unsigned long long)job->counts.imported,
+                   (unsigned long long)job->counts.rejected, job->created);
+        }
+        l->first = 0;
+    }
+    impex_job_free(job);
+    return 0;
+}
+
+int cmd_jobs(cli *c)
+{
+    impex_engine *e;
+    if (c->argc) {
+        fprintf(stderr, "usage: impex jobs [--json]\n");
+        return EXIT_USAGE;
+    }
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_txn *txn;
+    list_ctx l = {c, 1};
+    if (c->json)
+        printf("[");
+    else
+        printf("%6s  %-30s %-10s %-24s %9s %9s %9s  %s\n", "ID", "STATUS", "GROUP", "FILE", "ROWS",
+               "IMPORTED", "REJECTED", "CREATED");
+    int rc = impex_txn_begin(e->store, 0, &txn, &err);
+    if (!rc) rc = impex_job_scan(txn, print_job_row, &l, &err);
+    impex_txn_abort(txn);
+    if (c->json) printf("]\n");
+    if (rc) fprintf(stderr, "impex: %s\n", err.msg);
+    impex_engine_close(e);
+    return rc ? EXIT_ENGINE : EXIT_OK;
+}
+
+int cmd_job(cli *c)
+{
+    uint64_t id;
+    if (c->argc != 1 || parse_id(c->argv[0], &id)) {
+        fprintf(stderr, "usage: impex job ID [--json]\n");
+        return EXIT_USAGE;
+    }
+    impex_engine *e;
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_job *job;
+    impex_err_clear(&err);
+    int rc = impex_job_load(e, c->tenant, id, &job, &err);
+    if (rc) {
+        fprintf(stderr, "impex: %s\n", err.msg);
+        impex_engine_close(e);
+        return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : EXIT_ENGINE;
+    }
+    cli_print_job(c, job, 1);
+    impex_job_free(job);
+    impex_engine_close(e);
+    return EXIT_OK;
+}
+
+/* One rejected row as a CSV line: file,row,line,column,value,reason,fields... */
+static int print_reject(void *ctx, uint64_t seq, impex_slice js)
+{
+    impex_buf *line = ctx;
+    json_t *r = json_loadb(js.ptr, js.len, 0, NULL);
+    (void)seq;
+    if (!r) return 0;
+    impex_buf_reset(line);
+    const char *keys[] = {"file", "row", "line", "column", "value", "reason"};
+    for (size_t i = 0; i < 6; i++) {
+        json_t *v = json_object_get(r, keys[i]);
+        if (i) impex_buf_putc(line, ',');
+        if (json_is_string(v))
+            impex_buf_put_csv_field(line, json_string_value(v), json_string_length(v));
+        else if (json_is_integer(v))
+            impex_buf_printf(line, "%lld", (long long)json_integer_value(v));
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(r, "fields"), i, f)
+    {
+        impex_buf_putc(line, ',');
+        impex_buf_put_csv_field(line, json_string_value(f) ? json_string_value(f) : "",
+                                json_string_length(f));
+    }
+    fwrite(line->ptr, 1, line->len, stdout);
+    fputs("\r\n", stdout);
+    json_decref(r);
+    return 0;
+}
+
+int cmd_errors(cli *c)
+{
+    uint64_t id;
+    if (c->argc != 1 || parse_id(c->argv[0], &id)) {
+        fprintf(stderr, "usage: impex errors ID\n");
+        return EXIT_USAGE;
+    }
+    impex_engine *e;
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_job *job;
+    impex_err_clear(&err);
+    int rc = impex_job_load(e, c->tenant, id, &job, &err);
+    if (rc) {
+        fprintf(stderr, "impex: %s\n", err.msg);
+        impex_engine_close(e);
+        return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : EXIT_ENGINE;
+    }
+    impex_job_free(job);
+    impex_txn *txn;
+    impex_buf line = {0};
+    fputs("file,row,line,column,value,reason,fields\r\n", stdout);
+    rc = impex_txn_begin(e->store, 0, &txn, &err);
+    if (!rc) rc = impex_reject_scan(txn, id, print_reject, &line, &err);
+    impex_txn_abort(txn);
+    impex_buf_free(&line);
+    if (rc) fprintf(stderr, "impex: %s\n", err.msg);
+    impex_engine_close(e);
+    return rc ? EXIT_ENGINE : EXIT_OK;
+}
+
+static void print_fields(impex_slice rec)
+{
+    impex_value *v;
+    size_t n;
+    if (impex_codec_decode(rec, &v, &n, NULL)) return;
+    for (size_t i = 0; i < n; i++) {
+        printf("%.*s: ", (int)v[i].name_len, v[i].name);
+        for (size_t k = 0; k < v[i].len; k++)
+            putchar(v[i].ptr[k] == '\r' ? '|' : v[i].ptr[k]);
+        putchar('\n');
+    }
+    free(v);
+}
+
+int cmd_get(cli *c)
+{
+    if (c->argc != 2) {
+        fprintf(stderr, "usage: impex get RESOURCE KEY [--json]\n");
+        return EXIT_USAGE;
+    }
+    impex_engine *e;
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_txn *txn;
+    impex_buf key = {0}, out = {0};
+    impex_slice val;
+    impex_err_clear(&err);
+    int rc = impex_key_from_text(c->argv[1], &key);
+    if (!rc) rc = impex_txn_begin(e->store, 0, &txn, &err);
+    if (!rc) {
+        rc = impex_record_get(txn, c->argv[0], c->tenant, (impex_slice){key.ptr, key.len}, &val,
+                              &err);
+        if (!rc && c->json) rc = impex_codec_to_json(val, &out, &err);
+        if (!rc && c->json)
+            printf("%s\n", out.ptr);
+        else if (!rc)
+            print_fields(val);
+        impex_txn_abort(txn);
+    }
+    if (rc == IMPEX_ENOTFOUND)
+        fprintf(stderr, "impex: no %s record with key %s for tenant %s\n", c->argv[0], c->argv[1],
+                c->tenant);
+    else if (rc)
+        fprintf(stderr, "impex: %s\n", err.msg);
+    impex_buf_free(&key);
+    impex_buf_free(&out);
+    impex_engine_close(e);
+    return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : rc ? EXIT_ENGINE : EXIT_OK;
+}
+
+int cmd_count(cli *c)
+{
+    if (c->argc != 1) {
+        fprintf(stderr, "usage: impex count RESOURCE\n");
+        return EXIT_USAGE;
+    }
+    impex_engine *e;
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_txn *txn;
+    uint64_t n = 0;
+    int rc = impex_txn_begin(e->store, 0, &txn, &err);
+    if (!rc) rc = impex_record_count(txn, c->argv[0], c->tenant, &n, &err);
+    impex_txn_abort(txn);
+    if (rc)
+        fprintf(stderr, "impex: %s\n", err.msg);
+    else
+        printf("%llu\n", (unsigned long long)n);
+    impex_engine_close(e);
+    return rc ? EXIT_ENGINE : EXIT_OK;
+}
+
+static int dump_one(void *ctx, impex_slice key, impex_slice val)
+{
+    impex_buf *out = ctx;
+    (void)key;
+    impex_buf_reset(out);
+    if (impex_codec_to_json(val, out, NULL)) return IMPEX_EFORMAT;
+    impex_buf_putc(out, '\n');
+    return fwrite(out->ptr, 1, out->len, stdout) == out->len ? 0 : IMPEX_EIO;
+}
+
+int cmd_dump(cli *c)
+{
+    if (c->argc != 1) {
+        fprintf(stderr, "usage: impex dump RESOURCE\n");
+        return EXIT_USAGE;
+    }
+    impex_engine *e;
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    impex_err err;
+    impex_txn *txn;
+    impex_buf out = {0};
+    impex_err_clear(&err);
+    int rc = impex_txn_begin(e->store, 0, &txn, &err);
+    if (!rc) rc = impex_record_scan(txn, c->argv[0], c->tenant, dump_one, &out, &err);
+    impex_txn_abort(txn);
+    if (rc) fprintf(stderr, "impex: %s\n", err.msg[0] ? err.msg : impex_strerror(rc));
+    impex_buf_free(&out);
+    impex_engine_close(e);
+    return rc ? EXIT_ENGINE : EXIT_OK;
+}

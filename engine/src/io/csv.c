@@ -1,0 +1,415 @@
+/* Streaming CSV reader: libcsv does the tokenising, this file adds byte
+ * offsets, line numbers, limits and precise errors.
+ *
+ * libcsv is fed one segment at a time, each ending just after the next CR or
+ * LF byte (or at the end of the buffered data). Only a CR/LF can end a
+ * record, so at most one record ends per segment and, when one does, it ends
+ * exactly at the segment's end: that is how row.end is known without
+ * re-scanning. */
+#include "io/csv.h"
+#include "core/buf.h"
+
+#include <csv.h> /* libcsv (angle brackets: "csv.h" would find io/csv.h) */
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK (64 * 1024)
+#define DEFAULT_MAX_ROW ((size_t)16 * 1024 * 1024)
+#define PARSER_OPTS (CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
+#define UNKNOWN SIZE_MAX
+
+enum { RUNNING, DONE, FAILED };
+
+struct impex_csv {
+    impex_read_fn rd;
+    void *ctx;
+    size_t max_row;
+    struct csv_parser parser;
+
+    char *buf; /* CHUNK bytes; unread input is buf[pos, len) */
+    size_t pos, len;
+    uint64_t base;        /* stream offset of buf[0] */
+    unsigned char before; /* the byte at base - 1 (when base > 0) */
+    size_t next_lf;       /* cached index of the next LF at/after pos, len if none */
+    size_t next_cr;       /* same for CR; UNKNOWN after the buffer changed */
+    int eof;
+    int bom_done;
+
+    int state;
+    int deferred; /* a read failed after a record was complete: fail on the next call */
+    impex_err fail;
+
+    uint64_t line; /* physical line of buf[pos] */
+    int prev_cr;   /* the byte before buf[pos] is a CR (a following LF ends no line) */
+
+    int in_row;
+    int row_done; /* libcsv reported the end of the record */
+    int oom;      /* a callback could not allocate */
+    uint64_t number;
+    uint64_t row_off, row_line;
+    uint64_t seg_line;   /* line the segment being parsed starts on */
+    uint64_t field_line; /* line the field being parsed starts on */
+
+    impex_buf arena; /* the record's fields, each NUL-terminated */
+    impex_field *fields;
+    size_t nfields, fcap;
+    impex_row row;
+};
+
+/* RFC 4180 keeps spaces: nothing is trimmed. */
+static int no_space(unsigned char ch)
+{
+    (void)ch;
+    return 0;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    impex_csv *c = data;
+    if (c->oom) return;
+    if (c->nfields == c->fcap) {
+        size_t cap = c->fcap ? c->fcap * 2 : 32;
+        impex_field *f = realloc(c->fields, cap * sizeof *f);
+        if (!f) {
+            c->oom = 1;
+            return;
+        }
+        c->fields = f;
+        c->fcap = cap;
+    }
+    if (impex_buf_reserve(&c->arena, len + 1)) {
+        c->oom = 1;
+        return;
+    }
+    char *dst = c->arena.ptr + c->arena.len;
+    if (len) memcpy(dst, s, len);
+    dst[len] = '\0';
+    c->arena.len += len + 1;
+    c->arena.ptr[c->arena.len] = '\0';
+    /* Pointers are set when the record is complete: the arena may move. */
+    c->fields[c->nfields].ptr = NULL;
+    c->fields[c->nfields].len = len;
+    c->nfields++;
+    /* The next field starts after a delimiter inside this segment, and a
+     * segment holds no line end before its last byte. */
+    c->field_line = c->seg_line;
+}
+
+static void on_row(int ch, void *data)
+{
+    (void)ch;
+    ((impex_csv *)data)->row_done = 1;
+}
+
+static int fail(impex_csv *c, impex_err *err)
+{
+    c->state = FAILED;
+    if (err) *err = c->fail;
+    return c->fail.code;
+}
+
+/* Moves the unread bytes to the front and reads more after them. */
+static int refill(impex_csv *c)
+{
+    if (c->pos > 0) {
+        c->before = (unsigned char)c->buf[c->pos - 1];
+        memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+        c->base += c->pos;
+        c->len -= c->pos;
+        c->pos = 0;
+    }
+    c->next_lf = c->next_cr = UNKNOWN;
+    if (c->len == CHUNK) return 0;
+    impex_err_clear(&c->fail);
+    ssize_t n = c->rd(c->ctx, c->buf + c->len, CHUNK - c->len, &c->fail);
+    if (n < 0) {
+        if (!c->fail.code) c->fail.code = IMPEX_EIO;
+        if (!c->fail.msg[0]) impex_err_set(&c->fail, c->fail.code, "read error");
+        return c->fail.code;
+    }
+    if (n == 0) c->eof = 1;
+    c->len += (size_t)n;
+    return 0;
+}
+
+/* Index of the next CR or LF at or after `from`, or len. */
+static size_t find_term(impex_csv *c, size_t from)
+{
+    if (c->next_lf == UNKNOWN || c->next_lf < from) {
+        const char *q = memchr(c->buf + from, '\n', c->len - from);
+        c->next_lf = q ? (size_t)(q - c->buf) : c->len;
+    }
+    if (c->next_cr == UNKNOWN || c->next_cr < from) {
+        const char *q = memchr(c->buf + from, '\r', c->len - from);
+        c->next_cr = q ? (size_t)(q - c->buf) : c->len;
+    }
+    return c->next_lf < c->next_cr ? c->next_lf : c->next_cr;
+}
+
+static void start_row(impex_csv *c)
+{
+    c->in_row = 1;
+    c->row_done = 0;
+    c->row_off = c->base + c->pos;
+    c->row_line = c->field_line = c->line;
+    c->nfields = 0;
+    impex_buf_reset(&c->arena);
+}
+
+static int emit(impex_csv *c, impex_row **out, uint64_t end)
+{
+    const char *p = c->arena.ptr;
+    for (size_t i = 0; i < c->nfields; i++) {
+        c->fields[i].ptr = p;
+        p += c->fields[i].len + 1;
+    }
+    c->row.fields = c->fields;
+    c->row.nfields = c->nfields;
+    c->row.number = c->number++;
+    c->row.line = c->row_line;
+    c->row.offset = c->row_off;
+    c->row.end = end;
+    c->row.next_line = c->line;
+    c->in_row = 0;
+    c->row_done = 0;
+    *out = &c->row;
+    return 1;
+}
+
+/* Fills c->fail with a parse error located at the current record. */
+static int parse_error(impex_csv *c, impex_err *err, int at_end)
+{
+    if (csv_error(&c->parser) != CSV_EPARSE || c->oom) {
+        impex_err_set(&c->fail, IMPEX_ENOMEM, "out of memory while parsing a CSV record");
+    } else if (at_end) {
+        impex_err_set(&c->fail, IMPEX_EFORMAT, "unterminated quoted field (opened on line %llu)",
+                      (unsigned long long)c->field_line);
+    } else {
+        impex_err_set(&c->fail, IMPEX_EFORMAT,
+                      "malformed quoting: text after a closing quote (a quote inside a quoted "
+                      "field must be doubled)");
+    }
+    c->fail.row = c->number;
+    c->fail.line = c->row_line;
+    c->fail.column = c->nfields > (size_t)INT_MAX ? -1 : (int)c->nfields;
+    return fail(c, err);
+}
+
+static int finish(impex_csv *c, impex_row **out, impex_err *err)
+{
+    c->state = DONE;
+    if (!c->in_row) return 0;
+    /* The last record may lack a line end; libcsv completes it here. */
+    if (csv_fini(&c->parser, on_field, on_row, c) != 0 || c->oom) return parse_error(c, err, 1);
+    if (!c->row_done) {
+        c->in_row = 0;
+        return 0;
+    }
+    return emit(c, out, c->base + c->len);
+}
+
+int impex_csv_open(impex_read_fn rd, void *ctx, const impex_csv_opts *opts, impex_csv **out,
+                   impex_err *err)
+{
+    if (out) *out = NULL;
+    if (!rd || !out) return impex_err_set(err, IMPEX_EUSAGE, "csv reader needs a byte source");
+    char delim = opts && opts->delimiter ? opts->delimiter : ',';
+    if (delim == '"' || delim == '\r' || delim == '\n')
+        return impex_err_set(err, IMPEX_EUSAGE, "invalid CSV delimiter 0x%02x",
+                             (unsigned)(unsigned char)delim);
+
+    impex_csv *c = calloc(1, sizeof *c);
+    if (!c) goto nomem;
+    c->buf = malloc(CHUNK);
+    if (!c->buf) goto nomem;
+    c->rd = rd;
+    c->ctx = ctx;
+    c->max_row = opts && opts->max_row_bytes ? opts->max_row_bytes : DEFAULT_MAX_ROW;
+    csv_init(&c->parser, PARSER_OPTS);
+    csv_set_space_func(&c->parser, no_space);
+    csv_set_delim(&c->parser, (unsigned char)delim);
+    c->next_lf = c->next_cr = UNKNOWN;
+    c->line = 1;
+    c->number = 1;
+    impex_err_clear(&c->fail);
+    *out = c;
+    return 0;
+
+nomem:
+    free(c);
+    return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+}
+
+int impex_csv_next(impex_csv *c, impex_row **row, impex_err *err)
+{
+    if (c->deferred) {
+        c->deferred = 0;
+        return fail(c, err);
+    }
+    if (c->state == FAILED) return fail(c, err);
+    if (c->state == DONE) return 0;
+
+    for (;;) {
+        if (c->pos == c->len) {
+            if (c->eof) return finish(c, row, err);
+            if (refill(c)) return fail(c, err);
+            continue;
+        }
+        if (!c->bom_done) {
+            /* A BOM may arrive split over several reads. */
+            if (c->len - c->pos < 3 && !c->eof) {
+                if (refill(c)) return fail(c, err);
+                continue;
+            }
+            c->bom_done = 1;
+            if (c->base + c->pos == 0 && c->len >= 3 && memcmp(c->buf, "\xEF\xBB\xBF", 3) == 0)
+                c->pos = 3;
+            continue;
+        }
+        if (!c->in_row) {
+            /* Blank lines: libcsv would ignore them; skipping here finds the
+             * record's first byte and counts the lines on the way. */
+            const char *b = c->buf;
+            size_t i = c->pos;
+            while (i < c->len && (b[i] == '\n' || b[i] == '\r')) {
+                if (b[i] == '\r' || !c->prev_cr) c->line++;
+                c->prev_cr = b[i] == '\r';
+                i++;
+            }
+            c->pos = i;
+            if (i == c->len) continue;
+            start_row(c);
+        }
+
+        size_t t = find_term(c, c->pos);
+        size_t end = t < c->len ? t + 1 : c->len;
+        /* Never feed a record more than max_row bytes, so where it fails does
+         * not depend on how the source happened to split its reads. */
+        uint64_t limit =
+            c->max_row > UINT64_MAX - c->row_off ? UINT64_MAX : c->row_off + c->max_row;
+        if (c->base + end > limit) {
+            if (c->base + c->pos >= limit) {
+                impex_err_set(&c->fail, IMPEX_ELIMIT,
+                              "record starting on line %llu exceeds %zu bytes (unterminated "
+                              "quote?)",
+                              (unsigned long long)c->row_line, c->max_row);
+                c->fail.row = c->number;
+                c->fail.line = c->row_line;
+                c->fail.column = -1;
+                return fail(c, err);
+            }
+            end = (size_t)(limit - c->base);
+        }
+
+        /* libcsv grows its field buffer by a fixed block: make it geometric. */
+        size_t bsz = csv_get_buffer_size(&c->parser);
+        csv_set_blk_size(&c->parser, bsz < 4096 ? 4096 : bsz);
+        c->seg_line = c->line;
+        size_t seg = end - c->pos;
+        for (size_t done = 0;;) {
+            done += csv_parse(&c->parser, c->buf + c->pos + done, seg - done, on_field, on_row, c);
+            if (c->oom) return parse_error(c, err, 0);
+            if (done == seg) break;
+            /* Strict mode also stops at a quote inside an unquoted field; RFC
+             * 4180 forbids it, but `27" monitor` is common (and csv-spectrum
+             * expects it kept): feed it again as plain text. Only text after
+             * a closing quote stays an error. */
+            if (csv_error(&c->parser) != CSV_EPARSE || c->buf[c->pos + done] != '"')
+                return parse_error(c, err, 0);
+            csv_set_quote(&c->parser, 0);
+            size_t q = csv_parse(&c->parser, "\"", 1, on_field, on_row, c);
+            csv_set_quote(&c->parser, '"');
+            if (q != 1) return parse_error(c, err, 0); /* out of memory */
+            done++;
+        }
+
+        int cr_end = 0;
+        if (end == t + 1) {
+            if (c->buf[t] == '\r' && !c->row_done && c->parser.quoted && c->parser.pstate == 2) {
+                /* A lone CR inside quotes separates multi-values; it starts no
+                 * line in an editor (a CRLF there still counts once, by its LF). */
+            } else if (c->buf[t] == '\r') {
+                c->line++;
+                cr_end = 1;
+            } else if (!(c->prev_cr && seg == 1)) {
+                c->line++;
+            }
+        }
+        c->prev_cr = cr_end;
+        c->pos = end;
+        if (!c->row_done) continue;
+
+        /* A record ended by CR: the LF of a CRLF belongs to its line end. */
+        if (cr_end) {
+            if (c->pos == c->len && !c->eof && refill(c)) c->deferred = 1;
+            if (c->pos < c->len && c->buf[c->pos] == '\n') {
+                c->pos++;
+                c->prev_cr = 0;
+            }
+        }
+        return emit(c, row, c->base + c->pos);
+    }
+}
+
+int impex_csv_skip_to(impex_csv *c, uint64_t offset, uint64_t next_number, uint64_t next_line,
+                      impex_err *err)
+{
+    if (c->deferred) {
+        c->deferred = 0;
+        return fail(c, err);
+    }
+    if (c->state == FAILED) return fail(c, err);
+    if (offset < c->base) {
+        /* Not fatal: the reader is unchanged. */
+        return impex_err_set(err, IMPEX_EUSAGE,
+                             "cannot resume at byte %llu: the input was already read up to "
+                             "byte %llu",
+                             (unsigned long long)offset, (unsigned long long)c->base);
+    }
+    while (c->base + c->len < offset) {
+        if (c->eof) {
+            impex_err_set(&c->fail, IMPEX_EUSAGE,
+                          "cannot resume at byte %llu: the input ends at byte %llu",
+                          (unsigned long long)offset, (unsigned long long)(c->base + c->len));
+            return fail(c, err);
+        }
+        c->pos = c->len; /* discarded unparsed */
+        if (refill(c)) return fail(c, err);
+    }
+    c->pos = (size_t)(offset - c->base);
+    c->next_lf = c->next_cr = UNKNOWN;
+    if (c->pos > 0)
+        c->prev_cr = c->buf[c->pos - 1] == '\r';
+    else
+        c->prev_cr = c->base > 0 && c->before == '\r';
+    c->bom_done = offset > 0;
+
+    /* Back to a fresh row: without STRICT_FINI, csv_fini just resets. */
+    csv_set_opts(&c->parser, PARSER_OPTS & ~CSV_STRICT_FINI);
+    csv_fini(&c->parser, NULL, NULL, NULL);
+    csv_set_opts(&c->parser, PARSER_OPTS);
+    c->in_row = 0;
+    c->row_done = 0;
+    c->nfields = 0;
+    c->number = next_number;
+    c->line = next_line;
+    c->state = RUNNING;
+    return 0;
+}
+
+uint64_t impex_csv_bytes_read(const impex_csv *c)
+{
+    return c->base + c->len;
+}
+
+void impex_csv_close(impex_csv *c)
+{
+    if (!c) return;
+    csv_free(&c->parser);
+    impex_buf_free(&c->arena);
+    free(c->fields);
+    free(c->buf);
+    free(c);
+}

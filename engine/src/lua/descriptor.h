@@ -1,0 +1,98 @@
+/* Descriptors and import groups, loaded from Lua files into plain C data.
+ *
+ * A descriptor file returns a table (see README "Descriptors"):
+ *   name, resource, format ("csv"), entry (glob on the zip entry's base name,
+ *   case-insensitive; default "<resource>.csv"), key (column name or list),
+ *   operation ("upsert" | "insert" | "update" | "delete"), batch_size (500),
+ *   on_error ("skip" | "strict"), max_errors (0 = no limit),
+ *   allow_extra_columns (false), fields (ordered list of rules),
+ *   validate(row) and map(row, existing) (optional functions).
+ * A field rule: { "Name" or name = "Name", required, type ("string", "int",
+ *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
+ *   whole value), min, max (numbers, for int/decimal), enum (list of
+ *   strings), maxlen (characters), multi (values split on CR) }.
+ * Unknown keys in either table are errors, so typos fail loudly.
+ *
+ * A group file "<name>.group.lua" anywhere below descriptors/ returns
+ *   { description = "...", steps = { "categories", "products" } }
+ * where each step names a descriptor file relative to the group's folder
+ * ("products" -> products.lua) or to descriptors/ when it holds a '/'. */
+#ifndef IMPEX_LUA_DESCRIPTOR_H
+#define IMPEX_LUA_DESCRIPTOR_H
+
+#include "core/error.h"
+#include "lua/sandbox.h"
+#include "store/codec.h"
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum impex_op {
+    IMPEX_OP_UPSERT,
+    IMPEX_OP_INSERT,
+    IMPEX_OP_UPDATE,
+    IMPEX_OP_DELETE
+} impex_op;
+typedef enum impex_strategy { IMPEX_STRATEGY_SKIP, IMPEX_STRATEGY_STRICT } impex_strategy;
+
+typedef struct impex_field_rule {
+    char *name;
+    int required;     /* the column must exist and the value be non-empty */
+    impex_vtype type; /* STRING, INT, DECIMAL, BOOL, DATE, DATETIME */
+    int multi;        /* value is a CR-separated list (type LIST when stored) */
+    int has_pattern;
+    char *pattern_src;
+    regex_t pattern; /* compiled with REG_EXTENDED|REG_NOSUB, anchored ^(...)$ */
+    int has_min, has_max;
+    double min, max;
+    char **enums; /* NULL when no enum */
+    size_t nenums;
+    size_t maxlen; /* 0 = no limit */
+} impex_field_rule;
+
+typedef struct impex_descriptor {
+    char *name;       /* "products" */
+    char *path;       /* "descriptors/catalog/products.lua" (relative to the scripts root) */
+    char *resource;   /* "Products" */
+    char *format;     /* "csv" */
+    char *entry_glob; /* "Products.csv" */
+    impex_op op;
+    size_t batch_size;
+    impex_strategy strategy;
+    uint64_t max_errors; /* 0 = unlimited */
+    int allow_extra_columns;
+    impex_field_rule *fields;
+    size_t nfields;
+    size_t *key; /* indexes into fields */
+    size_t nkey;
+    int has_validate, has_map;
+} impex_descriptor;
+
+/* Loads relpath (relative to the scripts root) with L. IMPEX_ESCRIPT for a
+ * Lua error, IMPEX_EDESC for a table that is not a valid descriptor (the
+ * message names the file and the key). The caller owns *out. */
+int impex_descriptor_load(impex_lua *L, const char *relpath, impex_descriptor **out,
+                          impex_err *err);
+void impex_descriptor_free(impex_descriptor *d);
+
+/* Index of the field named name (case-insensitive), or -1. */
+int impex_descriptor_field(const impex_descriptor *d, const char *name, size_t len);
+
+/* Whether the zip entry name (its base name is used) matches d's glob. */
+int impex_descriptor_matches(const impex_descriptor *d, const char *entry_name);
+
+typedef struct impex_group {
+    char *name;
+    char *description;
+    char *path;   /* "descriptors/catalog/catalog.group.lua" */
+    char **steps; /* descriptor paths relative to the scripts root */
+    size_t nsteps;
+} impex_group;
+
+/* Finds "<name>.group.lua" below <root>/descriptors and loads it.
+ * IMPEX_ENOTFOUND names the groups that exist. The caller owns *out. */
+int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_err *err);
+void impex_group_free(impex_group *g);
+
+#endif

@@ -1,0 +1,52 @@
+/* Import jobs: create one for a file and a group, run it, resume it.
+ *
+ * impex_import_create records the job (IN_QUEUE) and copies the file into
+ * the file store, so a resume never depends on the caller's copy.
+ * impex_import_run runs a job from its checkpoint to a final status (or to
+ * the next batch boundary once *cancel is set), holding the job's lock file
+ * so two processes never run the same job. Rows are parsed and checked on
+ * the calling thread and written by a writer thread; see writer.h. */
+#ifndef IMPEX_PIPELINE_IMPORT_H
+#define IMPEX_PIPELINE_IMPORT_H
+
+#include "core/error.h"
+#include "pipeline/engine.h"
+#include "pipeline/job.h"
+
+#include <signal.h>
+#include <stdint.h>
+
+typedef struct impex_import_opts {
+    const char *tenant;
+    const char *group;
+    const char *strategy; /* "skip" | "strict" | NULL = the descriptors' */
+    uint64_t max_errors;  /* 0 = the descriptors' */
+    uint64_t batch_size;  /* 0 = the descriptors' */
+} impex_import_opts;
+
+int impex_import_create(impex_engine *e, const impex_import_opts *o, const char *file,
+                        uint64_t *job_id, impex_err *err);
+
+typedef struct impex_progress {
+    uint64_t rows;         /* rows read in this run */
+    uint64_t bytes, total; /* bytes parsed / to parse, all steps of this run */
+    double seconds;        /* since this run started */
+} impex_progress;
+
+typedef struct impex_run_opts {
+    volatile sig_atomic_t *cancel; /* stop at the next batch boundary when set */
+    void (*progress)(void *ctx, const impex_progress *p);
+    void *progress_ctx;
+} impex_run_opts;
+
+/* Runs or resumes job_id. Returns 0 when the job reached a final status (which
+ * may be a failure: read the job) or was cancelled at a checkpoint;
+ * IMPEX_EBUSY when another process runs it; another code when the engine
+ * itself failed (the job is then left resumable or marked FAILED_UNEXPECTEDLY). */
+int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, impex_err *err);
+
+/* Reads a job (tenant-checked). The caller owns *out. */
+int impex_job_load(impex_engine *e, const char *tenant, uint64_t id, impex_job **out,
+                   impex_err *err);
+
+#endif

@@ -1,0 +1,248 @@
+#include "pipeline/job.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+static const char *const status_names[] = {
+    "IN_QUEUE",
+    "IMPORTING",
+    "COMPLETED",
+    "COMPLETED_WITH_ERRORS",
+    "INVALID_OPERATION_TYPE",
+    "FAILED_HEADERS",
+    "FAILED_WITH_VALIDATION_ERRORS",
+    "FAILED_UNEXPECTEDLY",
+};
+
+const char *impex_job_status_name(impex_job_status s)
+{
+    return (unsigned)s < sizeof status_names / sizeof *status_names ? status_names[s] : "UNKNOWN";
+}
+
+int impex_job_status_final(impex_job_status s)
+{
+    return s != IMPEX_JOB_IN_QUEUE && s != IMPEX_JOB_IMPORTING;
+}
+
+static int status_from_name(const char *name, impex_job_status *out)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
+        if (name && !strcmp(name, status_names[i])) {
+            *out = (impex_job_status)i;
+            return 0;
+        }
+    return -1;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void impex_job_now(char dst[32])
+{
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(dst, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(dst + n, 32 - n, ".%03dZ", (int)(tv.tv_usec / 1000) % 1000);
+}
+
+int impex_job_new(uint64_t id, const char *tenant, const char *group, const char *source,
+                  impex_job **out)
+{
+    impex_job *j = calloc(1, sizeof *j);
+    if (!j) return IMPEX_ENOMEM;
+    j->id = id;
+    j->tenant = strdup(tenant);
+    j->group = strdup(group);
+    j->source = strdup(source);
+    if (!j->tenant || !j->group || !j->source) {
+        impex_job_free(j);
+        return IMPEX_ENOMEM;
+    }
+    j->cp.phase = 1;
+    j->cp.line = 1;
+    impex_job_now(j->created);
+    memcpy(j->updated, j->created, sizeof j->updated);
+    *out = j;
+    return IMPEX_OK;
+}
+
+void impex_job_free(impex_job *j)
+{
+    if (!j) return;
+    for (size_t i = 0; i < j->nsteps; i++) {
+        free(j->steps[i].descriptor);
+        free(j->steps[i].resource);
+        free(j->steps[i].entry);
+        free(j->steps[i].details);
+    }
+    for (size_t i = 0; i < j->nmessages; i++)
+        free(j->messages[i]);
+    free(j->steps);
+    free(j->messages);
+    free(j->tenant);
+    free(j->group);
+    free(j->source);
+    free(j->file);
+    free(j->strategy);
+    free(j);
+}
+
+int impex_job_add_step(impex_job *j, const char *descriptor, const char *resource,
+                       const char *entry)
+{
+    impex_step *s = realloc(j->steps, (j->nsteps + 1) * sizeof *s);
+    if (!s) return IMPEX_ENOMEM;
+    j->steps = s;
+    s = &j->steps[j->nsteps];
+    memset(s, 0, sizeof *s);
+    s->descriptor = strdup(descriptor);
+    s->resource = strdup(resource);
+    s->entry = strdup(entry);
+    j->nsteps++;
+    if (!s->descriptor || !s->resource || !s->entry) return IMPEX_ENOMEM;
+    return IMPEX_OK;
+}
+
+int impex_job_message(impex_job *j, const char *fmt, ...)
+{
+    if (j->nmessages >= IMPEX_JOB_MAX_MESSAGES) return IMPEX_OK;
+    char **m = realloc(j->messages, (j->nmessages + 1) * sizeof *m);
+    if (!m) return IMPEX_ENOMEM;
+    j->messages = m;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&m[j->nmessages], fmt, ap);
+    va_end(ap);
+    if (n < 0) return IMPEX_ENOMEM;
+    j->nmessages++;
+    return IMPEX_OK;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+int impex_job_to_json(const impex_job *j, impex_buf *out)
+{
+    json_t *steps = json_array(), *msgs = json_array();
+    for (size_t i = 0; i < j->nsteps; i++) {
+        const impex_step *s = &j->steps[i];
+        json_array_append_new(
+            steps,
+            json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o}", "resource", s->resource,
+                      "descriptor", s->descriptor, "entry", s->entry, "status",
+                      impex_job_status_name(s->status), "isComplete",
+                      impex_job_status_final(s->status), "rows", (json_int_t)s->counts.rows,
+                      "imported", (json_int_t)s->counts.imported, "rejected",
+                      (json_int_t)s->counts.rejected, "stateDetails", str_or_null(s->details)));
+    }
+    for (size_t i = 0; i < j->nmessages; i++)
+        json_array_append_new(msgs, json_string(j->messages[i]));
+    json_t *cp = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "phase",
+                           j->cp.phase ? "importing" : "validating", "step", (json_int_t)j->cp.step,
+                           "offset", (json_int_t)j->cp.offset, "row", (json_int_t)j->cp.row, "line",
+                           (json_int_t)j->cp.line, "batch", (json_int_t)j->cp.batch);
+    json_t *root = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
+        "s:o, "
+        "s:o, s:o, s:o, s:o}",
+        "id", (json_int_t)j->id, "type", "import", "tenant", j->tenant, "group", j->group, "source",
+        j->source, "file", str_or_null(j->file), "status", impex_job_status_name(j->status),
+        "isComplete", impex_job_status_final(j->status), "strategy", str_or_null(j->strategy),
+        "maxErrors", (json_int_t)j->max_errors, "batchSize", (json_int_t)j->batch_size, "rows",
+        (json_int_t)j->counts.rows, "imported", (json_int_t)j->counts.imported, "rejected",
+        (json_int_t)j->counts.rejected, "batches", (json_int_t)j->batches, "checkpoint", cp,
+        "resources", steps, "messages", msgs, "created", str_or_null(j->created), "started",
+        str_or_null(j->started), "updated", str_or_null(j->updated), "finished",
+        str_or_null(j->finished));
+    if (!root) return IMPEX_ENOMEM;
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text) return IMPEX_ENOMEM;
+    int rc = impex_buf_puts(out, text);
+    free(text);
+    return rc;
+}
+
+static void copy_time(char dst[32], json_t *v)
+{
+    const char *s = json_string_value(v);
+    snprintf(dst, 32, "%s", s ? s : "");
+}
+
+static uint64_t get_u64(json_t *obj, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(obj, key));
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+    impex_job *j = NULL;
+    if (!root) return impex_err_set(err, IMPEX_EFORMAT, "job record: %s", jerr.text);
+    const char *tenant = json_string_value(json_object_get(root, "tenant"));
+    const char *group = json_string_value(json_object_get(root, "group"));
+    const char *source = json_string_value(json_object_get(root, "source"));
+    if (!tenant || !group || !source ||
+        impex_job_new(get_u64(root, "id"), tenant, group, source, &j))
+        goto bad;
+    j->file = dup_or_null(json_string_value(json_object_get(root, "file")));
+    j->strategy = dup_or_null(json_string_value(json_object_get(root, "strategy")));
+    j->max_errors = get_u64(root, "maxErrors");
+    j->batch_size = get_u64(root, "batchSize");
+    if (status_from_name(json_string_value(json_object_get(root, "status")), &j->status)) goto bad;
+    j->counts.rows = get_u64(root, "rows");
+    j->counts.imported = get_u64(root, "imported");
+    j->counts.rejected = get_u64(root, "rejected");
+    j->batches = get_u64(root, "batches");
+    json_t *cp = json_object_get(root, "checkpoint");
+    const char *phase = json_string_value(json_object_get(cp, "phase"));
+    j->cp.phase = !(phase && !strcmp(phase, "validating"));
+    j->cp.step = get_u64(cp, "step");
+    j->cp.offset = get_u64(cp, "offset");
+    j->cp.row = get_u64(cp, "row");
+    j->cp.line = get_u64(cp, "line");
+    j->cp.batch = get_u64(cp, "batch");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(root, "resources"), i, v)
+    {
+        const char *d = json_string_value(json_object_get(v, "descriptor"));
+        const char *r = json_string_value(json_object_get(v, "resource"));
+        const char *e = json_string_value(json_object_get(v, "entry"));
+        if (!d || !r || !e || impex_job_add_step(j, d, r, e)) goto bad;
+        impex_step *s = &j->steps[j->nsteps - 1];
+        if (status_from_name(json_string_value(json_object_get(v, "status")), &s->status)) goto bad;
+        s->counts.rows = get_u64(v, "rows");
+        s->counts.imported = get_u64(v, "imported");
+        s->counts.rejected = get_u64(v, "rejected");
+        s->details = dup_or_null(json_string_value(json_object_get(v, "stateDetails")));
+    }
+    json_array_foreach(json_object_get(root, "messages"), i, v)
+    {
+        if (impex_job_message(j, "%s", json_string_value(v) ? json_string_value(v) : "")) goto bad;
+    }
+    copy_time(j->created, json_object_get(root, "created"));
+    copy_time(j->started, json_object_get(root, "started"));
+    copy_time(j->updated, json_object_get(root, "updated"));
+    copy_time(j->finished, json_object_get(root, "finished"));
+    json_decref(root);
+    *out = j;
+    return IMPEX_OK;
+bad:
+    json_decref(root);
+    impex_job_free(j);
+    return impex_err_set(err, IMPEX_EFORMAT, "job record is incomplete or corrupt");
+}

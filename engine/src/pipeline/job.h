@@ -1,0 +1,94 @@
+/* The job: one import run, its status, counters, checkpoint and per-step
+ * status. Stored as JSON text in the store's "jobs" database and rewritten
+ * in the same write transaction as every batch it commits. */
+#ifndef IMPEX_PIPELINE_JOB_H
+#define IMPEX_PIPELINE_JOB_H
+
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum impex_job_status {
+    IMPEX_JOB_IN_QUEUE,
+    IMPEX_JOB_IMPORTING,
+    IMPEX_JOB_COMPLETED,
+    IMPEX_JOB_COMPLETED_WITH_ERRORS,
+    IMPEX_JOB_INVALID_OPERATION_TYPE,
+    IMPEX_JOB_FAILED_HEADERS,
+    IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS,
+    IMPEX_JOB_FAILED_UNEXPECTEDLY,
+} impex_job_status;
+
+/* "IN_QUEUE", "IMPORTING", ... */
+const char *impex_job_status_name(impex_job_status s);
+/* Whether s is final (isComplete for pollers). */
+int impex_job_status_final(impex_job_status s);
+
+typedef struct impex_counts {
+    uint64_t rows, imported, rejected;
+} impex_counts;
+
+/* One step: one zip entry run through one descriptor. */
+typedef struct impex_step {
+    char *descriptor; /* path relative to the scripts root */
+    char *resource;
+    char *entry; /* entry name inside the archive */
+    impex_job_status status;
+    impex_counts counts;
+    char *details; /* stateDetails: why it failed, or NULL */
+} impex_step;
+
+/* Where to continue: everything before (step, offset) is committed. */
+typedef struct impex_checkpoint {
+    int phase;       /* 0 = validating (strict only), 1 = importing */
+    size_t step;     /* index into steps */
+    uint64_t offset; /* byte offset in the step's entry just past the last committed row */
+    uint64_t row;    /* record number of that row (header = 1) */
+    uint64_t line;   /* physical line the next row starts on */
+    uint64_t batch;  /* batches committed so far, all steps */
+} impex_checkpoint;
+
+typedef struct impex_job {
+    uint64_t id;
+    char *tenant;
+    char *group;
+    char *source;        /* the file name as given by the user */
+    char *file;          /* the job's copy in the file store (absolute path) */
+    char *strategy;      /* "skip" or "strict", NULL = each descriptor's own */
+    uint64_t max_errors; /* 0 = each descriptor's own */
+    uint64_t batch_size; /* 0 = each descriptor's own */
+    impex_job_status status;
+    impex_counts counts;
+    uint64_t batches;
+    impex_checkpoint cp;
+    impex_step *steps;
+    size_t nsteps;
+    char **messages; /* job-level errors and warnings, at most IMPEX_JOB_MAX_MESSAGES */
+    size_t nmessages;
+    char created[32], started[32], updated[32], finished[32]; /* ISO 8601 UTC, "" if not yet */
+} impex_job;
+
+#define IMPEX_JOB_MAX_MESSAGES 50
+
+int impex_job_new(uint64_t id, const char *tenant, const char *group, const char *source,
+                  impex_job **out);
+void impex_job_free(impex_job *j);
+
+/* Appends a step (strings copied). */
+int impex_job_add_step(impex_job *j, const char *descriptor, const char *resource,
+                       const char *entry);
+/* Appends a printf-style message (ignored past the cap). */
+int impex_job_message(impex_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Stamps dst with the current UTC time. */
+void impex_job_now(char dst[32]);
+
+/* JSON: the shape pollers expect (id, status, isComplete, rows, imported,
+ * rejected, batches, checkpoint, resources[{resource, status, isComplete,
+ * rows, imported, rejected, stateDetails}], messages, timestamps). */
+int impex_job_to_json(const impex_job *j, impex_buf *out);
+int impex_job_from_json(const char *json, size_t len, impex_job **out, impex_err *err);
+
+#endif

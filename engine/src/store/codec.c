@@ -1,0 +1,144 @@
+#include "store/codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int impex_codec_encode(const impex_value *vals, size_t n, impex_buf *out)
+{
+    size_t need = 1 + 10;
+    for (size_t i = 0; i < n; i++)
+        need += vals[i].name_len + vals[i].len + 21;
+    if (impex_buf_reserve(out, need)) return IMPEX_ENOMEM;
+    impex_buf_putc(out, IMPEX_CODEC_VERSION);
+    impex_buf_put_varint(out, n);
+    for (size_t i = 0; i < n; i++) {
+        impex_buf_put_varint(out, vals[i].name_len);
+        impex_buf_append(out, vals[i].name, vals[i].name_len);
+        impex_buf_putc(out, (char)vals[i].type);
+        impex_buf_put_varint(out, vals[i].len);
+        impex_buf_append(out, vals[i].ptr, vals[i].len);
+    }
+    return IMPEX_OK;
+}
+
+int impex_codec_decode(impex_slice rec, impex_value **vals, size_t *n, impex_err *err)
+{
+    const char *p = rec.ptr, *end = rec.ptr + rec.len;
+    uint64_t count;
+    *vals = NULL;
+    *n = 0;
+    if (rec.len < 2 || *p != IMPEX_CODEC_VERSION)
+        return impex_err_set(err, IMPEX_EFORMAT, "record: unknown codec version %d",
+                             rec.len ? (unsigned char)*p : -1);
+    p++;
+    if (impex_get_varint(&p, end, &count) || count > rec.len)
+        return impex_err_set(err, IMPEX_EFORMAT, "record: corrupt field count");
+    impex_value *v = calloc(count ? count : 1, sizeof *v);
+    if (!v) return impex_err_set(err, IMPEX_ENOMEM, "record: out of memory");
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t len;
+        if (impex_get_varint(&p, end, &len) || len > (uint64_t)(end - p)) goto corrupt;
+        v[i].name = p;
+        v[i].name_len = len;
+        p += len;
+        if (p >= end || (unsigned char)*p > IMPEX_V_LIST) goto corrupt;
+        v[i].type = (impex_vtype)*p++;
+        if (impex_get_varint(&p, end, &len) || len > (uint64_t)(end - p)) goto corrupt;
+        v[i].ptr = p;
+        v[i].len = len;
+        p += len;
+    }
+    if (p != end) goto corrupt;
+    *vals = v;
+    *n = count;
+    return IMPEX_OK;
+corrupt:
+    free(v);
+    return impex_err_set(err, IMPEX_EFORMAT, "record: corrupt encoding");
+}
+
+static int put_list_json(impex_buf *out, const char *s, size_t len)
+{
+    if (impex_buf_putc(out, '[')) return IMPEX_ENOMEM;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != '\r') continue;
+        if (start && impex_buf_putc(out, ',')) return IMPEX_ENOMEM;
+        if (impex_buf_put_json_string(out, s + start, i - start)) return IMPEX_ENOMEM;
+        start = i + 1;
+    }
+    return impex_buf_putc(out, ']');
+}
+
+int impex_codec_to_json(impex_slice rec, impex_buf *out, impex_err *err)
+{
+    impex_value *v;
+    size_t n;
+    int rc = impex_codec_decode(rec, &v, &n, err);
+    if (rc) return rc;
+    rc = impex_buf_putc(out, '{');
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i) rc = impex_buf_putc(out, ',');
+        if (!rc) rc = impex_buf_put_json_string(out, v[i].name, v[i].name_len);
+        if (!rc) rc = impex_buf_putc(out, ':');
+        if (rc) break;
+        switch (v[i].type) {
+        case IMPEX_V_NULL:
+            rc = impex_buf_puts(out, "null");
+            break;
+        case IMPEX_V_INT:
+        case IMPEX_V_DECIMAL:
+        case IMPEX_V_BOOL:
+            rc = impex_buf_append(out, v[i].ptr, v[i].len);
+            break;
+        case IMPEX_V_LIST:
+            rc = put_list_json(out, v[i].ptr, v[i].len);
+            break;
+        default:
+            rc = impex_buf_put_json_string(out, v[i].ptr, v[i].len);
+        }
+    }
+    if (!rc) rc = impex_buf_putc(out, '}');
+    free(v);
+    if (rc) return impex_err_set(err, rc, "record: out of memory");
+    return IMPEX_OK;
+}
+
+int impex_key_encode(const impex_slice *parts, size_t n, impex_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i && impex_buf_putc(out, '\0')) return IMPEX_ENOMEM;
+        if (impex_buf_append(out, parts[i].ptr, parts[i].len)) return IMPEX_ENOMEM;
+    }
+    return IMPEX_OK;
+}
+
+/* Text form: parts joined by '/'; a '/' or '\' inside a part is escaped with '\'. */
+int impex_key_to_text(impex_slice key, impex_buf *out)
+{
+    for (size_t i = 0; i < key.len; i++) {
+        char c = key.ptr[i];
+        int rc;
+        if (c == '\0')
+            rc = impex_buf_putc(out, '/');
+        else if (c == '/' || c == '\\')
+            rc = impex_buf_putc(out, '\\') || impex_buf_putc(out, c);
+        else
+            rc = impex_buf_putc(out, c);
+        if (rc) return IMPEX_ENOMEM;
+    }
+    return IMPEX_OK;
+}
+
+int impex_key_from_text(const char *text, impex_buf *out)
+{
+    for (const char *p = text; *p; p++) {
+        char c = *p;
+        if (c == '\\' && p[1])
+            c = *++p;
+        else if (c == '/')
+            c = '\0';
+        if (impex_buf_putc(out, c)) return IMPEX_ENOMEM;
+    }
+    return IMPEX_OK;
+}

@@ -1,0 +1,97 @@
+/* The store: one LMDB environment in <data>/store, one named database per
+ * concern. This interface is kept narrow on purpose so that another backend
+ * (PostgreSQL, planned) is a new file behind the same calls: a write
+ * transaction holds a batch's records, rejected rows, batch result and the
+ * job checkpoint, and commits them together or not at all.
+ *
+ * Databases (LMDB named DBs):
+ *   "r:<Resource>"  records   key = tenant NUL key-bytes   value = record codec bytes
+ *   "jobs"          jobs      key = u64 BE job id          value = job JSON text
+ *   "batches"       results   key = u64 BE job, u64 BE n   value = batch JSON text
+ *   "rejects"       rejected  key = u64 BE job, u64 BE seq value = reject JSON text
+ *   "files"         file store index  key = file id text   value = JSON text
+ *   "meta"          counters  key = name                   value = bytes
+ *
+ * Threads: a write txn must be used by the thread that began it. Read txns
+ * may be used by any one thread at a time; several may be open at once. */
+#ifndef IMPEX_STORE_STORE_H
+#define IMPEX_STORE_STORE_H
+
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct impex_store impex_store;
+typedef struct impex_txn impex_txn;
+
+typedef struct impex_store_opts {
+    uint64_t map_size; /* LMDB map size in bytes; default 64 GiB (sparse) */
+    int read_only;     /* open without creating; no write txns */
+} impex_store_opts;
+
+/* Opens (creating if needed) the store under dir (created with mode 0700 if
+ * missing; the LMDB files live in dir itself). opts may be NULL.
+ * The caller owns *out (impex_store_close). */
+int impex_store_open(const char *dir, const impex_store_opts *opts, impex_store **out,
+                     impex_err *err);
+void impex_store_close(impex_store *s);
+
+/* Size in bytes of the LMDB data file (for memory accounting). */
+uint64_t impex_store_file_size(const impex_store *s);
+
+/* Makes sure the records database of `resource` exists (its own short write
+ * txn). Call before a write txn that puts records of that resource. */
+int impex_store_ensure_resource(impex_store *s, const char *resource, impex_err *err);
+
+int impex_txn_begin(impex_store *s, int write, impex_txn **out, impex_err *err);
+/* Commits and frees t (also on failure). */
+int impex_txn_commit(impex_txn *t, impex_err *err);
+/* Aborts and frees t. Safe with NULL. */
+void impex_txn_abort(impex_txn *t);
+
+/* --- records --------------------------------------------------------------
+ * val slices returned by get/scan point into the map: valid until the txn
+ * ends (or, in a write txn, until the next write). */
+int impex_record_get(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
+                     impex_slice *val, impex_err *err); /* IMPEX_ENOTFOUND if absent */
+int impex_record_put(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
+                     impex_slice val, impex_err *err);
+/* Puts val only if key is new; otherwise returns IMPEX_EEXISTS (without
+ * filling err) and points *existing at the stored value. One lookup instead
+ * of get-then-put on the common path of a fresh import. */
+int impex_record_put_new(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
+                         impex_slice val, impex_slice *existing, impex_err *err);
+/* IMPEX_ENOTFOUND if absent. */
+int impex_record_del(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
+                     impex_err *err);
+
+/* Calls cb for every record of tenant in key order; cb returns 0 to go on,
+ * anything else stops the scan and is returned. key excludes the tenant. */
+typedef int (*impex_record_cb)(void *ctx, impex_slice key, impex_slice val);
+int impex_record_scan(impex_txn *t, const char *resource, const char *tenant, impex_record_cb cb,
+                      void *ctx, impex_err *err);
+int impex_record_count(impex_txn *t, const char *resource, const char *tenant, uint64_t *count,
+                       impex_err *err);
+
+/* --- jobs, batch results, rejected rows (JSON text values) ------------- */
+/* Allocates the next job id (1, 2, ...) inside write txn t. */
+int impex_job_alloc_id(impex_txn *t, uint64_t *id, impex_err *err);
+int impex_job_put(impex_txn *t, uint64_t id, impex_slice json, impex_err *err);
+int impex_job_get(impex_txn *t, uint64_t id, impex_slice *json, impex_err *err);
+/* Every job in id order. */
+typedef int (*impex_blob_cb)(void *ctx, uint64_t id, impex_slice json);
+int impex_job_scan(impex_txn *t, impex_blob_cb cb, void *ctx, impex_err *err);
+
+int impex_batch_put(impex_txn *t, uint64_t job, uint64_t batch, impex_slice json, impex_err *err);
+int impex_batch_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err);
+
+int impex_reject_put(impex_txn *t, uint64_t job, uint64_t seq, impex_slice json, impex_err *err);
+/* Rejected rows of one job in seq order (id passed to cb is the seq). */
+int impex_reject_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err);
+
+int impex_file_put(impex_txn *t, const char *file_id, impex_slice json, impex_err *err);
+int impex_file_get(impex_txn *t, const char *file_id, impex_slice *json, impex_err *err);
+
+#endif

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Throughput and memory of `impex import` against a peer (`sqlite3 .import`)
+# on the same generated Kibo Products CSV, in the same run.
+#
+#   scripts/bench.sh [ROWS...]      default: 100000 1000000
+#
+# impex runs with validation on (the shipped products descriptor: types,
+# enums, patterns, lengths) and durable commits; the input is a zip. sqlite3
+# imports the unzipped CSV into a fresh database file with no validation.
+# Memory: peak RSS from /usr/bin/time, minus the LMDB data file (its mapped
+# pages count in RSS but are the store itself, not the engine's memory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/impex ] || { scripts/install-deps.sh && cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$(nproc)"; }
+OUT=${BENCH_DIR:-build/bench}
+mkdir -p "$OUT"
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
+
+peak_kib() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+secs() { python3 -c "import sys; print('%.3f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
+now() { date +%s.%N; }
+
+printf '\n%-9s %-26s %9s %12s %9s %11s %11s\n' rows run seconds rows/s MB/s "peak RSS" "RSS-store"
+for n in "${sizes[@]}"; do
+  dir=$OUT/$n
+  rm -rf "$dir" && mkdir -p "$dir"
+  python3 scripts/gen-catalog.py "$dir/csv" --csv-only --products "$n" --categories 1
+  (cd "$dir/csv" && zip -q -1 ../catalog.zip Products.csv)
+  csv_bytes=$(stat -c %s "$dir/csv/Products.csv")
+  mb=$(python3 -c "print($csv_bytes / 1e6)")
+
+  for gc in 8 1; do
+    rm -rf "$dir/data"
+    t0=$(now)
+    IMPEX_GROUP_COMMIT=$gc /usr/bin/time -v -o "$dir/time-$gc" build/impex --data "$dir/data" \
+      import --group catalog "$dir/catalog.zip" --json >"$dir/job-$gc.json"
+    t1=$(now)
+    s=$(secs "$t0" "$t1")
+    [ "$(jq -r .imported "$dir/job-$gc.json")" == "$n" ] || { echo "impex imported $(jq -r .imported "$dir/job-$gc.json") of $n"; exit 1; }
+    rss=$(peak_kib "$dir/time-$gc")
+    store_kib=$(( $(stat -c %s "$dir/data/store/data.mdb") / 1024 ))
+    label="impex (group commit $gc)"
+    [ "$gc" == 8 ] && impex_s=$s && impex_rss=$rss && impex_net=$((rss - store_kib))
+    printf '%-9s %-26s %9s %12.0f %9.1f %8d MiB %8d MiB\n' "$n" "$label" "$s" \
+      "$(python3 -c "print($n / $s)")" "$(python3 -c "print($mb / $s)")" $((rss / 1024)) $(((rss - store_kib) / 1024))
+  done
+
+  rm -f "$dir/peer.db"
+  t0=$(now)
+  /usr/bin/time -v -o "$dir/time-sqlite" sqlite3 "$dir/peer.db" ".mode csv" ".import $dir/csv/Products.csv products"
+  t1=$(now)
+  sq_s=$(secs "$t0" "$t1")
+  rss=$(peak_kib "$dir/time-sqlite")
+  printf '%-9s %-26s %9s %12.0f %9.1f %8d MiB %11s\n' "$n" "sqlite3 .import" "$sq_s" \
+    "$(python3 -c "print($n / $sq_s)")" "$(python3 -c "print($mb / $sq_s)")" $((rss / 1024)) "-"
+  printf '%-9s %-26s %s\n' "$n" "ratio impex/sqlite3" "$(python3 -c "print('%.2fx rows/s' % ($sq_s / $impex_s))")"
+  printf '%-9s %-26s %s MiB (csv %.0f MB)\n' "$n" "impex memory beyond store" $((impex_net / 1024)) "$mb"
+done

@@ -1,0 +1,4 @@
+return {
+  description = "Catalog: products, then stock, then brands",
+  steps = { "products", "stock", "shared/brands" },
+}

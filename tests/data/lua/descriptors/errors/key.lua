@@ -1,0 +1,1 @@
+return { resource = "X", key = { "A", "C" }, fields = { "A", "B" } }

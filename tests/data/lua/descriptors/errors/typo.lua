@@ -1,0 +1,5 @@
+return {
+  resource = "Typo",
+  key = "A",
+  feilds = { "A" },
+}

@@ -1,0 +1,1 @@
+return { resource = 5, key = "A", fields = { "A" } }

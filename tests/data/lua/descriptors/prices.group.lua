@@ -1,0 +1,4 @@
+return {
+  description = "Prices only",
+  steps = { "catalog/products" },
+}

@@ -1,0 +1,5 @@
+return {
+  resource = "Brands",
+  key = "Code",
+  fields = { "Code", "Name" },
+}

@@ -1,0 +1,5 @@
+return {
+  upper = function(s)
+    return s:upper()
+  end,
+}

@@ -1,0 +1,1 @@
+return { description = "stock levels", steps = { "base" } }

@@ -1,0 +1,1 @@
+return { description = "stock deltas", steps = { "deltas" } }

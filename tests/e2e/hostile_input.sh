@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Every hostile file of the corpus gets a precise message and a failed or
+# partial job; nothing is written outside the data dir; records committed
+# before (in another tenant) stay intact.
+source "$(dirname "$0")/lib/common.sh"
+H=$CORPORA/hostile
+[ -d "$H" ] || fail "corpus not found at $H"
+
+python3 "$GEN" "$WORK/good.zip" --products 500 --categories 10
+run_impex 0 import --group catalog "$WORK/good.zip"
+"$IMPEX" dump Products >"$WORK/before"
+
+T=(--tenant hostile)
+# import_as NAME FILE EXIT: FILE imported as Products.csv (the name the descriptor matches)
+import_as() {
+  mkdir -p "$WORK/$1"
+  cp "$2" "$WORK/$1/Products.csv"
+  run_impex "$3" "${T[@]}" import --group catalog "$WORK/$1/Products.csv" --json
+}
+
+cd "$WORK"  # zip-slip names are relative: they would land here or above
+run_impex 4 "${T[@]}" import --group catalog "$H/not-a-zip.zip" --json
+expect_eq "not a zip: status" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
+expect_contains "not a zip: message" "not-a-zip.zip: not a zip archive: end of central directory not found" "$(jq -r '.messages[0]' <<<"$OUT")"
+
+for z in zip-slip-relative zip-slip-absolute; do
+  run_impex 4 "${T[@]}" import --group catalog "$H/$z.zip" --json
+  expect_contains "$z: refused" "zip-slip" "$(jq -r '.messages[0]' <<<"$OUT")"
+done
+[ ! -e "$WORK/../../../products.csv" ] && [ ! -e /products.csv ] && [ ! -e "$WORK/products.csv" ] || fail "zip-slip wrote a file"
+checks=$((checks + 1))
+
+run_impex 4 "${T[@]}" import --group catalog "$H/zip-bomb-200MiB.zip" --json
+expect_contains "zip bomb refused" "zip bomb" "$(jq -r '.messages[0]' <<<"$OUT")"
+run_impex 4 "${T[@]}" import --group catalog "$H/truncated.zip" --json
+expect_eq "truncated zip" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
+run_impex 4 "${T[@]}" import --group catalog "$H/empty.zip" --json
+expect_contains "empty zip" "no entry matches" "$(jq -r '.messages | join(" ")' <<<"$OUT")"
+run_impex 4 "${T[@]}" import --group catalog "$H/nested.zip" --json
+expect_contains "nested zip reported" "inner.zip: nested archives are not imported" "$(jq -r '.messages | join(" ")' <<<"$OUT")"
+
+import_as unterminated "$H/unterminated-quote.csv" 4
+expect_eq "unterminated quote status" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
+expect_contains "unterminated quote located" "Products.csv: row 2 (line 2), column ProductName: unterminated quoted field" "$(jq -r '.messages | join(" ")' <<<"$OUT")"
+
+import_as ragged "$H/ragged.csv" 3
+expect_eq "ragged: imported" 1 "$(jq -r .imported <<<"$OUT")"
+expect_eq "ragged: rejected" 2 "$(jq -r .rejected <<<"$OUT")"
+run_impex 0 "${T[@]}" errors "$(jq -r .id <<<"$OUT")"
+expect_contains "too few fields" "Products.csv,2,2,,,\"expected 11 fields, found 3\",Master,R-1,Base" "$OUT"
+expect_contains "too many fields" "expected 11 fields, found 13" "$OUT"
+
+import_as badutf8 "$H/bad-utf8.csv" 3
+run_impex 0 "${T[@]}" errors "$(jq -r .id <<<"$OUT")"
+expect_contains "bad utf-8 names the column" "Products.csv,2,2,ProductName," "$OUT"
+expect_contains "bad utf-8 reason" "invalid UTF-8 at byte 4 of the value" "$OUT"
+
+import_as dupheader "$H/duplicate-header.csv" 4
+expect_eq "duplicate header status" FAILED_HEADERS "$(jq -r .status <<<"$OUT")"
+expect_contains "duplicate header named" "duplicated column(s): ProductCode" "$(jq -r '.messages[0]' <<<"$OUT")"
+
+import_as bom "$H/bom.csv" 0
+run_impex 0 "${T[@]}" get Products Master/OK-1 --json
+expect_eq "BOM stripped from the header" "Fine" "$(jq -r .ProductName <<<"$OUT")"
+
+import_as mangled "$H/excel-mangled.csv" 3
+run_impex 0 "${T[@]}" errors "$(jq -r .id <<<"$OUT")"
+expect_contains "scientific notation code rejected" "1.23457E+11" "$OUT"
+expect_contains "by the pattern" "does not match the pattern" "$OUT"
+
+import_as formula "$H/formula-injection.csv" 0
+run_impex 0 "${T[@]}" get Products Master/F-1 --json
+expect_eq "formula stored as text" '=HYPERLINK("http://x","y")' "$(jq -r .ProductName <<<"$OUT")"
+
+# Wrong headers: missing and unknown columns, all named, nothing written.
+printf 'MasterCatalogName,ProductCode,Colour\nMaster,X-1,red\n' >"$WORK/Products.csv"
+run_impex 4 --tenant headers import --group catalog "$WORK/Products.csv" --json
+expect_eq "header status" FAILED_HEADERS "$(jq -r .status <<<"$OUT")"
+expect_contains "missing columns named" "missing required column(s): ProductType, ProductUsage, ProductName, Price" "$(jq -r '.messages[0]' <<<"$OUT")"
+expect_contains "unknown column named" "unknown column(s): Colour" "$(jq -r '.messages[0]' <<<"$OUT")"
+run_impex 0 --tenant headers count Products
+expect_eq "nothing written on header failure" 0 "$OUT"
+
+"$IMPEX" dump Products >"$WORK/after"
+cmp -s "$WORK/before" "$WORK/after" || fail "records of the default tenant changed"
+checks=$((checks + 1))
+done_ok

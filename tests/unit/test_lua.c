@@ -1,0 +1,654 @@
+/* Lua sandbox, descriptors and per-row scripts (fixtures in tests/data/lua). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lua/descriptor.h"
+#include "lua/sandbox.h"
+#include "lua/script.h"
+#include "store/codec.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct fixture {
+    char root[PATH_MAX]; /* the mini scripts root */
+    impex_lua *X;
+    impex_err err;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    const char *src = getenv("IMPEX_SOURCE_ROOT");
+    snprintf(f->root, sizeof f->root, "%s/tests/data/lua", src ? src : ".");
+    impex_lua_limits lim = {.instructions = 1000000, .memory = (size_t)8 << 20};
+    assert_int_equal(impex_lua_new(f->root, &lim, &f->X, &f->err), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    impex_lua_free(f->X);
+    free(f);
+    return 0;
+}
+
+static impex_value val(const char *name, impex_vtype type, const char *text)
+{
+    impex_value v = {name, strlen(name), type, text, text ? strlen(text) : 0};
+    return v;
+}
+
+#define assert_has(hay, needle)                                                                    \
+    do {                                                                                           \
+        if (!strstr((hay), (needle))) fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
+    } while (0)
+
+#define assert_prefix(s, p)                                                                        \
+    do {                                                                                           \
+        if (strncmp((s), (p), strlen(p)) != 0)                                                     \
+            fail_msg("\"%s\" does not start with \"%s\"", (s), (p));                               \
+    } while (0)
+
+/* --- sandbox ------------------------------------------------------------ */
+
+/* Calls escape.lua's function `name` with nargs arguments already pushed. */
+static int call_escape(fixture *f, const char *name, int nargs, int nresults)
+{
+    lua_State *L = impex_lua_state(f->X);
+    lua_getfield(L, 1, name);
+    assert_int_equal(lua_type(L, -1), LUA_TFUNCTION);
+    lua_insert(L, -1 - nargs);
+    return impex_lua_pcall(f->X, nargs, nresults, &f->err);
+}
+
+static void test_sandbox_refuses(void **state)
+{
+    static const struct {
+        const char *fn, *msg;
+    } cases[] = {
+        {"use_io", "global 'io'"},
+        {"os_execute", "field 'execute'"},
+        {"use_debug", "global 'debug'"},
+        {"use_dofile", "global 'dofile'"},
+        {"use_loadfile", "global 'loadfile'"},
+        {"use_collect", "global 'collectgarbage'"},
+        {"use_print", "global 'print'"},
+        {"require_parent", "invalid module name '../x'"},
+        {"require_abs", "invalid module name '/etc/passwd'"},
+        {"require_missing", "module 'sandbox.nothing' not found"},
+        {"string_dump", "field 'dump'"},
+        {"modify_string", "attempt to modify a read-only table"},
+        {"rawset_string", "attempt to modify a read-only table"},
+        {"string_metatable", "attempt to index a boolean value"},
+        {"gc_metamethod", "__gc metamethods are not allowed"},
+        {"error_table", "(error object is a table value)"},
+    };
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    assert_int_equal(lua_gettop(L), 1);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        impex_err_clear(&f->err);
+        int rc = call_escape(f, cases[i].fn, 0, 0);
+        if (rc != IMPEX_ESCRIPT) fail_msg("%s: expected a script error, got %d", cases[i].fn, rc);
+        assert_int_equal(f->err.code, IMPEX_ESCRIPT);
+        assert_prefix(f->err.msg, "descriptors/sandbox/escape.lua:");
+        assert_has(f->err.msg, cases[i].msg);
+        assert_int_equal(lua_gettop(L), 1);
+    }
+    /* The chunk name is the relative path and lines are exact. */
+    assert_int_equal(call_escape(f, "use_io", 0, 0), IMPEX_ESCRIPT);
+    assert_prefix(f->err.msg, "descriptors/sandbox/escape.lua:5: ");
+}
+
+typedef struct dump_buf {
+    char data[4096];
+    size_t len;
+} dump_buf;
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    (void)L;
+    dump_buf *b = ud;
+    if (b->len + sz > sizeof b->data) return 1;
+    memcpy(b->data + b->len, p, sz);
+    b->len += sz;
+    return 0;
+}
+
+static void test_sandbox_load_bytecode(void **state)
+{
+    fixture *f = *state;
+    /* Bytecode made by a plain state: scripts cannot make any themselves. */
+    dump_buf blob = {.len = 0};
+    lua_State *P = luaL_newstate();
+    assert_int_equal(luaL_loadstring(P, "return 1"), LUA_OK);
+    assert_int_equal(lua_dump(P, dump_writer, &blob, 0), 0);
+    lua_close(P);
+    assert_true(blob.len > 4 && blob.data[0] == '\x1b');
+
+    lua_State *L = impex_lua_state(f->X);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    lua_pushlstring(L, blob.data, blob.len);
+    assert_int_equal(call_escape(f, "load_blob", 1, 2), 0);
+    assert_true(lua_isnil(L, -2));
+    assert_has(lua_tostring(L, -1), "attempt to load a binary chunk");
+    lua_pop(L, 2);
+
+    /* Text chunks load, in a fresh sandbox environment. */
+    assert_int_equal(call_escape(f, "load_text", 0, 2), 0);
+    assert_int_equal(lua_tointeger(L, -2), 42);
+    assert_true(lua_isnil(L, -1)); /* the chunk's global did not land in the script */
+    lua_pop(L, 2);
+}
+
+static void test_sandbox_allows(void **state)
+{
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+
+    assert_int_equal(call_escape(f, "require_helper", 0, 1), 0);
+    assert_int_equal(lua_tointeger(L, -1), 42);
+    lua_pop(L, 1);
+    assert_int_equal(call_escape(f, "require_same", 0, 1), 0);
+    assert_true(lua_toboolean(L, -1)); /* cached */
+    lua_pop(L, 1);
+    assert_int_equal(call_escape(f, "require_exporter", 0, 1), 0);
+    assert_string_equal(lua_tostring(L, -1), "ABC");
+    lua_pop(L, 1);
+    assert_int_equal(call_escape(f, "os_time", 0, 1), 0);
+    assert_true(lua_toboolean(L, -1));
+    lua_pop(L, 1);
+
+    /* Globals a script overwrites stay in its own environment. */
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/leak_a.lua", &f->err), 0);
+    assert_string_equal(lua_tostring(L, -1), "hacked");
+    lua_pop(L, 1);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/leak_b.lua", &f->err), 0);
+    assert_string_equal(lua_tostring(L, -1), "42 function integer");
+    lua_pop(L, 1);
+
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/none.lua", &f->err), IMPEX_ENOTFOUND);
+    assert_int_equal(impex_lua_dofile(f->X, "../x.lua", &f->err), IMPEX_EUNSAFE);
+    assert_int_equal(lua_gettop(L), 1);
+}
+
+static void test_syntax_error(void **state)
+{
+    fixture *f = *state;
+    /* Written here: a file with a syntax error would fail luacheck. */
+    char dir[] = "/tmp/impex_lua_XXXXXX", path[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/descriptors/bad.lua", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("return {\n  resource = \"Bad\",\n  fields = { \"A\" \"B\" },\n}\n", fp);
+    fclose(fp);
+
+    impex_lua *X;
+    assert_int_equal(impex_lua_new(dir, NULL, &X, &f->err), 0);
+    impex_descriptor *d = NULL;
+    assert_int_equal(impex_descriptor_load(X, "descriptors/bad.lua", &d, &f->err), IMPEX_ESCRIPT);
+    assert_null(d);
+    assert_prefix(f->err.msg, "descriptors/bad.lua:3:");
+    assert_int_equal(lua_gettop(impex_lua_state(X)), 0);
+    impex_lua_free(X);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    rmdir(path);
+    rmdir(dir);
+    (void)f;
+}
+
+/* --- limits ------------------------------------------------------------- */
+
+static int validate_one(impex_script *s, const char *mode, impex_err *err)
+{
+    impex_value row[] = {val("SKU", IMPEX_V_STRING, "A1"), val("Mode", IMPEX_V_STRING, mode)};
+    impex_err_clear(err);
+    return impex_script_validate(s, row, 2, err);
+}
+
+static void test_instruction_budget(void **state)
+{
+    fixture *f = *state;
+    impex_descriptor *d;
+    impex_script *s;
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/limits/loop.lua", &d, &f->err), 0);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+
+    assert_int_equal(validate_one(s, "loop", &f->err), IMPEX_EREJECT);
+    assert_int_equal(f->err.code, IMPEX_EREJECT);
+    assert_prefix(f->err.msg, "descriptors/limits/loop.lua:8: ");
+    assert_has(f->err.msg, "instruction budget of 1000000 exceeded");
+    assert_int_equal(validate_one(s, "ok", &f->err), 0);
+
+    /* A pcall inside the script does not get around the budget. */
+    assert_int_equal(validate_one(s, "sneaky", &f->err), IMPEX_EREJECT);
+    assert_prefix(f->err.msg, "descriptors/limits/loop.lua:");
+    assert_has(f->err.msg, "instruction budget of 1000000 exceeded");
+    assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
+
+    impex_script_free(s);
+    impex_descriptor_free(d);
+}
+
+static void test_memory_limit(void **state)
+{
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    impex_descriptor *d;
+    impex_script *s;
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/limits/memory.lua", &d, &f->err), 0);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+
+    assert_int_equal(validate_one(s, "grow", &f->err), IMPEX_EREJECT);
+    assert_prefix(f->err.msg, "descriptors/limits/memory.lua:");
+    assert_has(f->err.msg, ": memory limit of 8 MiB exceeded");
+    assert_true(lua_gc(L, LUA_GCCOUNT, 0) < 8 * 1024); /* KiB: the garbage is gone */
+    assert_int_equal(validate_one(s, "ok", &f->err), 0);
+
+    /* One request past the hard cap: LUA_ERRMEM, reported where the hook last was. */
+    assert_int_equal(validate_one(s, "huge", &f->err), IMPEX_EREJECT);
+    assert_prefix(f->err.msg, "descriptors/limits/memory.lua:");
+    assert_has(f->err.msg, "memory limit exceeded");
+    assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    /* Before the hook ran at all: the file is named, without a line. */
+    assert_int_equal(validate_one(s, "instant", &f->err), IMPEX_EREJECT);
+    assert_string_equal(f->err.msg, "descriptors/limits/memory.lua: memory limit exceeded");
+    assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    assert_int_equal(validate_one(s, "grow", &f->err), IMPEX_EREJECT);
+    assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    assert_int_equal(lua_gettop(L), 0);
+
+    impex_script_free(s);
+    impex_descriptor_free(d);
+}
+
+/* --- descriptors -------------------------------------------------------- */
+
+static void test_descriptor_full(void **state)
+{
+    fixture *f = *state;
+    impex_descriptor *d;
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/catalog/products.lua", &d, &f->err),
+                     0);
+    assert_string_equal(d->name, "products");
+    assert_string_equal(d->path, "descriptors/catalog/products.lua");
+    assert_string_equal(d->resource, "Products");
+    assert_string_equal(d->format, "csv");
+    assert_string_equal(d->entry_glob, "products*.csv");
+    assert_int_equal(d->op, IMPEX_OP_UPSERT);
+    assert_int_equal(d->batch_size, 250);
+    assert_int_equal(d->strategy, IMPEX_STRATEGY_STRICT);
+    assert_int_equal(d->max_errors, 10);
+    assert_true(d->allow_extra_columns);
+    assert_true(d->has_validate);
+    assert_true(d->has_map);
+    assert_int_equal(d->nfields, 10);
+    assert_int_equal(d->nkey, 2);
+    assert_int_equal(d->key[0], 0);
+    assert_int_equal(d->key[1], 1);
+
+    impex_field_rule *r = d->fields;
+    assert_string_equal(r[0].name, "SKU");
+    assert_true(r[0].required); /* implied by the key */
+    assert_int_equal(r[0].type, IMPEX_V_STRING);
+    assert_true(r[0].has_pattern);
+    assert_string_equal(r[0].pattern_src, "[A-Z]{2}-[0-9]+");
+    assert_int_equal(regexec(&r[0].pattern, "AB-12", 0, NULL, 0), 0);
+    assert_int_not_equal(regexec(&r[0].pattern, "xAB-12", 0, NULL, 0), 0); /* anchored */
+    assert_int_not_equal(regexec(&r[0].pattern, "AB-12x", 0, NULL, 0), 0);
+    assert_int_equal(r[0].maxlen, 32);
+
+    assert_string_equal(r[1].name, "Variant");
+    assert_true(r[1].required);
+    assert_int_equal(r[1].type, IMPEX_V_INT);
+    assert_true(r[1].has_min && r[1].has_max);
+    assert_true(r[1].min == 0 && r[1].max == 999);
+
+    assert_string_equal(r[2].name, "Name");
+    assert_true(r[2].required);
+    assert_int_equal(r[2].maxlen, 200);
+    assert_false(r[2].has_pattern);
+
+    assert_int_equal(r[3].type, IMPEX_V_DECIMAL);
+    assert_true(r[3].min == 0.5 && r[3].max == 100000);
+    assert_false(r[3].required);
+    assert_int_equal(r[4].type, IMPEX_V_BOOL);
+    assert_int_equal(r[5].type, IMPEX_V_DATE);
+    assert_int_equal(r[6].type, IMPEX_V_DATETIME);
+
+    assert_string_equal(r[7].name, "Color");
+    assert_int_equal(r[7].nenums, 3);
+    assert_string_equal(r[7].enums[0], "red");
+    assert_string_equal(r[7].enums[2], "blue");
+    assert_null(r[6].enums);
+
+    assert_string_equal(r[8].name, "Tags");
+    assert_true(r[8].multi);
+    assert_int_equal(r[8].type, IMPEX_V_STRING);
+    assert_string_equal(r[9].name, "Notes"); /* bare string shorthand */
+    assert_false(r[9].multi || r[9].required || r[9].has_min || r[9].maxlen);
+
+    assert_int_equal(impex_descriptor_field(d, "price", 5), 3);
+    assert_int_equal(impex_descriptor_field(d, "Pric", 4), -1);
+    assert_true(impex_descriptor_matches(d, "export/PRODUCTS-2024.CSV"));
+    assert_false(impex_descriptor_matches(d, "products/prices.csv"));
+    assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
+    impex_descriptor_free(d);
+
+    /* Defaults. */
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/catalog/stock.lua", &d, &f->err), 0);
+    assert_string_equal(d->name, "stock");
+    assert_string_equal(d->entry_glob, "Stock.csv");
+    assert_int_equal(d->op, IMPEX_OP_UPSERT);
+    assert_int_equal(d->strategy, IMPEX_STRATEGY_SKIP);
+    assert_int_equal(d->batch_size, 500);
+    assert_int_equal(d->max_errors, 0);
+    assert_false(d->allow_extra_columns);
+    assert_false(d->has_validate);
+    assert_true(d->has_map);
+    assert_true(impex_descriptor_matches(d, "stock.csv"));
+    impex_descriptor_free(d);
+}
+
+static void test_descriptor_errors(void **state)
+{
+    static const struct {
+        const char *file, *msg;
+    } cases[] = {
+        {"typo", "unknown key 'feilds' (did you mean 'fields'?)"},
+        {"operation", "'operation' must be one of \"upsert\", \"insert\", \"update\", \"delete\""},
+        {"on_error", "'on_error' must be one of \"skip\", \"strict\""},
+        {"batch", "'batch_size' must be an integer from 1 to 100000"},
+        {"batch_big", "'batch_size' must be an integer from 1 to 100000"},
+        {"duplicate", "field 'a' is listed twice"},
+        {"empty", "'fields' must list at least one field"},
+        {"rule_key", "fields[2]: unknown key 'requird' (did you mean 'required'?)"},
+        {"key", "key 'C' is not one of the fields"},
+        {"wrong_type", "'resource' must be a string"},
+        {"field_type", "field 'B': 'type' must be one of"},
+        {"pattern", "field 'B': 'pattern' is not a valid regex"},
+        {"not_table", "must return a table (got string)"},
+    };
+    fixture *f = *state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[128], prefix[160];
+        snprintf(path, sizeof path, "descriptors/errors/%s.lua", cases[i].file);
+        snprintf(prefix, sizeof prefix, "%s: ", path);
+        impex_descriptor *d = NULL;
+        impex_err_clear(&f->err);
+        int rc = impex_descriptor_load(f->X, path, &d, &f->err);
+        if (rc != IMPEX_EDESC)
+            fail_msg("%s: expected IMPEX_EDESC, got %d (%s)", path, rc, f->err.msg);
+        assert_null(d);
+        assert_int_equal(f->err.code, IMPEX_EDESC);
+        assert_prefix(f->err.msg, prefix);
+        assert_has(f->err.msg, cases[i].msg);
+        assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
+    }
+}
+
+static void test_groups(void **state)
+{
+    fixture *f = *state;
+    impex_group *g;
+    assert_int_equal(impex_group_load(f->X, "catalog", &g, &f->err), 0);
+    assert_string_equal(g->name, "catalog");
+    assert_string_equal(g->path, "descriptors/catalog/catalog.group.lua");
+    assert_string_equal(g->description, "Catalog: products, then stock, then brands");
+    assert_int_equal(g->nsteps, 3);
+    assert_string_equal(g->steps[0], "descriptors/catalog/products.lua");
+    assert_string_equal(g->steps[1], "descriptors/catalog/stock.lua");
+    assert_string_equal(g->steps[2], "descriptors/shared/brands.lua");
+    impex_group_free(g);
+
+    assert_int_equal(impex_group_load(f->X, "prices", &g, &f->err), 0);
+    assert_int_equal(g->nsteps, 1);
+    assert_string_equal(g->steps[0], "descriptors/catalog/products.lua");
+    impex_group_free(g);
+
+    g = NULL;
+    assert_int_equal(impex_group_load(f->X, "nope", &g, &f->err), IMPEX_ENOTFOUND);
+    assert_null(g);
+    assert_string_equal(f->err.msg, "no group 'nope' (available: broken, catalog, prices)");
+
+    assert_int_equal(impex_group_load(f->X, "broken", &g, &f->err), IMPEX_EDESC);
+    assert_string_equal(f->err.msg, "descriptors/bad/broken.group.lua: step 'nope': "
+                                    "descriptors/bad/nope.lua does not exist");
+    assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
+}
+
+/* --- rows --------------------------------------------------------------- */
+
+static void expect_field(const impex_value *v, const char *name, impex_vtype type, const char *text)
+{
+    if (v->name_len != strlen(name) || memcmp(v->name, name, v->name_len) != 0)
+        fail_msg("expected field %s, got %.*s", name, (int)v->name_len, v->name);
+    if (v->type != type) fail_msg("%s: expected type %d, got %d", name, type, v->type);
+    if (v->len != strlen(text) || memcmp(v->ptr, text, v->len) != 0)
+        fail_msg("%s: expected \"%s\", got \"%.*s\"", name, text, (int)v->len, v->ptr);
+}
+
+static void test_map_stock(void **state)
+{
+    fixture *f = *state;
+    impex_descriptor *d;
+    impex_script *s;
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/catalog/stock.lua", &d, &f->err), 0);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+
+    impex_value stored[] = {
+        val("SKU", IMPEX_V_STRING, "A1"),
+        val("Stock", IMPEX_V_INT, "10"),
+        val("Name", IMPEX_V_STRING, "Widget"),
+    };
+    impex_buf rec = {0}, out = {0};
+    assert_int_equal(impex_codec_encode(stored, 3, &rec), 0);
+    impex_slice existing = {rec.ptr, rec.len};
+    impex_value row[] = {
+        val("SKU", IMPEX_V_STRING, "A1"),       val("Delta", IMPEX_V_INT, "5"),
+        val("Price", IMPEX_V_DECIMAL, "12.50"), val("Tags", IMPEX_V_LIST, "a\rb"),
+        val("Active", IMPEX_V_BOOL, "true"),    val("Day", IMPEX_V_STRING, "2024-01-31"),
+    };
+    assert_int_equal(impex_script_map(s, row, 6, &existing, &out, &f->err), 0);
+
+    impex_value *v;
+    size_t n;
+    assert_int_equal(impex_codec_decode((impex_slice){out.ptr, out.len}, &v, &n, &f->err), 0);
+    assert_int_equal(n, 10);
+    expect_field(&v[0], "SKU", IMPEX_V_STRING, "A1");
+    expect_field(&v[1], "Stock", IMPEX_V_INT, "15");
+    expect_field(&v[2], "Name", IMPEX_V_STRING, "Widget");
+    expect_field(&v[3], "Price", IMPEX_V_DECIMAL, "25");
+    expect_field(&v[4], "Tags", IMPEX_V_LIST, "a\rb");
+    expect_field(&v[5], "Active", IMPEX_V_BOOL, "true");
+    expect_field(&v[6], "Updated", IMPEX_V_DATE, "2024-01-31");
+    expect_field(&v[7], "Big", IMPEX_V_DECIMAL, "1e+21");
+    expect_field(&v[8], "Note", IMPEX_V_STRING, "delta 5");
+    expect_field(&v[9], "Ratio", IMPEX_V_DECIMAL, "0.25");
+    free(v);
+
+    /* No stored record; a date field given text that is not a date stays a string. */
+    impex_buf_reset(&out);
+    row[1] = val("Delta", IMPEX_V_INT, "-3");
+    row[2] = val("Price", IMPEX_V_DECIMAL, "0.05");
+    row[5] = val("Day", IMPEX_V_STRING, "2023-02-29");
+    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), 0);
+    assert_int_equal(impex_codec_decode((impex_slice){out.ptr, out.len}, &v, &n, &f->err), 0);
+    expect_field(&v[1], "Stock", IMPEX_V_INT, "-3");
+    expect_field(&v[2], "Name", IMPEX_V_STRING, "new");
+    expect_field(&v[3], "Price", IMPEX_V_DECIMAL, "0.1");
+    expect_field(&v[6], "Updated", IMPEX_V_STRING, "2023-02-29");
+    free(v);
+
+    /* Strings given to typed fields keep the type only when valid, normalised. */
+    impex_buf_reset(&out);
+    row[0] = val("SKU", IMPEX_V_STRING, "TXT");
+    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), 0);
+    assert_int_equal(impex_codec_decode((impex_slice){out.ptr, out.len}, &v, &n, &f->err), 0);
+    assert_int_equal(n, 9);
+    expect_field(&v[0], "SKU", IMPEX_V_STRING, "TXT");
+    expect_field(&v[1], "Stock", IMPEX_V_INT, "7");
+    expect_field(&v[2], "Name", IMPEX_V_STRING, "12345678901234567890");
+    expect_field(&v[3], "Price", IMPEX_V_DECIMAL, "-0.50");
+    expect_field(&v[4], "Tags", IMPEX_V_LIST, "x");
+    expect_field(&v[5], "Active", IMPEX_V_STRING, "yes");
+    expect_field(&v[6], "Updated", IMPEX_V_STRING, "2024-02-30");
+    expect_field(&v[7], "Delta", IMPEX_V_STRING, "99999999999999999999");
+    expect_field(&v[8], "Extra", IMPEX_V_STRING, "true");
+    free(v);
+
+    /* Rejections leave out untouched. */
+    size_t len = out.len;
+    row[0] = val("SKU", IMPEX_V_STRING, "FN");
+    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), IMPEX_EREJECT);
+    assert_string_equal(f->err.msg,
+                        "descriptors/catalog/stock.lua: map: field 'Stock': cannot store a "
+                        "function value");
+    row[0] = val("SKU", IMPEX_V_STRING, "NIL");
+    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), IMPEX_EREJECT);
+    assert_string_equal(f->err.msg, "nothing to store for NIL");
+    assert_int_equal(out.len, len);
+
+    /* A runtime error in map (Delta missing: nil arithmetic) is a rejection too. */
+    row[0] = val("SKU", IMPEX_V_STRING, "A1");
+    row[1] = val("Delta", IMPEX_V_NULL, NULL);
+    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), IMPEX_EREJECT);
+    assert_prefix(f->err.msg, "descriptors/catalog/stock.lua:");
+    assert_has(f->err.msg, "attempt to perform arithmetic on a nil value");
+    assert_int_equal(out.len, len);
+    assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
+
+    impex_buf_free(&rec);
+    impex_buf_free(&out);
+    impex_script_free(s);
+    impex_descriptor_free(d);
+}
+
+static void test_validate_reasons(void **state)
+{
+    static const struct {
+        const char *sku;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {"OK", 0, ""},
+        {"V", 0, ""},
+        {"X", IMPEX_EREJECT, "SKU X is blocked"},
+        {"N", IMPEX_EREJECT, "rejected by validate"},
+        {"E", IMPEX_EREJECT, "descriptors/validate/reasons.lua:13: boom"},
+        {"T", IMPEX_EREJECT,
+         "descriptors/validate/reasons.lua:15: (error object is a table value)"},
+        {"A", IMPEX_EREJECT,
+         "descriptors/validate/reasons.lua:17: attempt to perform arithmetic on a nil value"},
+    };
+    fixture *f = *state;
+    impex_descriptor *d;
+    impex_script *s;
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/validate/reasons.lua", &d, &f->err),
+                     0);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        impex_value row[] = {val("SKU", IMPEX_V_STRING, cases[i].sku)};
+        impex_err_clear(&f->err);
+        assert_int_equal(impex_script_validate(s, row, 1, &f->err), cases[i].rc);
+        assert_string_equal(f->err.msg, cases[i].msg);
+    }
+    impex_script_free(s);
+    impex_descriptor_free(d);
+}
+
+static void test_row_types(void **state)
+{
+    fixture *f = *state;
+    impex_descriptor *d;
+    impex_script *s;
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/validate/types.lua", &d, &f->err), 0);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+    impex_value row[] = {
+        val("S", IMPEX_V_STRING, "text"),
+        val("I", IMPEX_V_INT, "-42"),
+        val("D", IMPEX_V_DECIMAL, "12.50"),
+        val("B", IMPEX_V_BOOL, "true"),
+        val("F", IMPEX_V_BOOL, "false"),
+        val("L", IMPEX_V_LIST, "a\r\rc"),
+        val("E", IMPEX_V_STRING, ""),
+        val("Day", IMPEX_V_DATE, "2024-02-29"),
+        val("Big", IMPEX_V_INT, "123456789012345678901234567890"),
+    };
+    impex_err_clear(&f->err);
+    assert_int_equal(impex_script_validate(s, row, 9, &f->err), 0);
+    row[1] = val("I", IMPEX_V_INT, "7");
+    assert_int_equal(impex_script_validate(s, row, 9, &f->err), IMPEX_EREJECT);
+    assert_string_equal(f->err.msg, "bad I");
+    impex_script_free(s);
+    impex_descriptor_free(d);
+}
+
+/* The row table is reused between rows: nothing a script does to it leaks. */
+static void test_row_reuse(void **state)
+{
+    static const struct {
+        const char *sku, *second, *value;
+    } rows[] = {
+        {"a", "Qty", "1"},       {"add", "Qty", "1"},   {"b", "Qty", "1"},     {"raw", "Qty", "1"},
+        {"c", "Qty", "1"},       {"clear", "Qty", "1"}, {"qty", "Qty", "5"},   {"empty", "Qty", ""},
+        {"other", "Other", "x"}, {"back", "Qty", "5"},  {"short", NULL, NULL}, {"qty", "Qty", "5"},
+        {"add", "Qty", "1"},     {"short", NULL, NULL}, {"qty", "Qty", "5"},
+    };
+    fixture *f = *state;
+    impex_descriptor *d;
+    impex_script *s;
+    assert_int_equal(impex_descriptor_load(f->X, "descriptors/validate/mutate.lua", &d, &f->err),
+                     0);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        impex_value row[2] = {val("SKU", IMPEX_V_STRING, rows[i].sku)};
+        size_t n = 1;
+        if (rows[i].second) row[n++] = val(rows[i].second, IMPEX_V_INT, rows[i].value);
+        impex_err_clear(&f->err);
+        if (impex_script_validate(s, row, n, &f->err))
+            fail_msg("row %zu (%s): %s", i, rows[i].sku, f->err.msg);
+    }
+    impex_script_free(s);
+    impex_descriptor_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sandbox_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_load_bytecode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_allows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instruction_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_descriptor_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_descriptor_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_stock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validate_reasons, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_row_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_row_reuse, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
