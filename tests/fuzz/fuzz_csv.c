@@ -99,16 +99,6 @@ static void same_end(const run *a, const run *b)
     }
 }
 
-static uint64_t line_at(const uint8_t *d, size_t off)
-{
-    uint64_t line = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (d[i] == '\n') line++;
-        if (d[i] == '\r' && (i + 1 >= off || d[i + 1] != '\n')) line++;
-    }
-    return line;
-}
-
 static run runs[3];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -143,7 +133,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         impex_csv *c;
         impex_err err;
         check(impex_csv_open(src_read, &s, &o, &c, &err) == 0);
-        check(runs[0].next_line[k] == line_at(data, (size_t)off));
         check(impex_csv_skip_to(c, off, k + 2, runs[0].next_line[k], &err) == 0);
         drain(c, &s, &runs[2], off, k + 2);
         impex_csv_close(c);
