@@ -18,10 +18,24 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
 
 peak_kib() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+# Peak anonymous RSS (heap, stacks: the engine's own memory, not the mapped
+# store) of the child of PID, sampled every 20 ms until PID exits.
+sample_anon() {
+  local pid=$1 max=0 child v
+  while kill -0 "$pid" 2>/dev/null; do
+    child=$(pgrep -P "$pid" | head -n 1)
+    if [ -n "$child" ]; then
+      v=$(awk '/^RssAnon:/ {print $2}' "/proc/$child/status" 2>/dev/null || true)
+      [ -n "$v" ] && [ "$v" -gt "$max" ] && max=$v
+    fi
+    sleep 0.02
+  done
+  echo "$max"
+}
 secs() { python3 -c "import sys; print('%.3f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
 now() { date +%s.%N; }
 
-printf '\n%-9s %-26s %9s %12s %9s %11s %11s\n' rows run seconds rows/s MB/s "peak RSS" "RSS-store"
+printf '\n%-9s %-26s %9s %12s %9s %11s %11s %11s\n' rows run seconds rows/s MB/s "peak RSS" "RSS-store" "anon RSS"
 for n in "${sizes[@]}"; do
   dir=$OUT/$n
   rm -rf "$dir" && mkdir -p "$dir"
@@ -34,16 +48,19 @@ for n in "${sizes[@]}"; do
     rm -rf "$dir/data"
     t0=$(now)
     IMPEX_GROUP_COMMIT=$gc /usr/bin/time -v -o "$dir/time-$gc" build/impex --data "$dir/data" \
-      import --group catalog "$dir/catalog.zip" --json >"$dir/job-$gc.json"
+      import --group catalog "$dir/catalog.zip" --json >"$dir/job-$gc.json" &
+    anon=$(sample_anon $!)
+    wait $!
     t1=$(now)
     s=$(secs "$t0" "$t1")
     [ "$(jq -r .imported "$dir/job-$gc.json")" == "$n" ] || { echo "impex imported $(jq -r .imported "$dir/job-$gc.json") of $n"; exit 1; }
     rss=$(peak_kib "$dir/time-$gc")
     store_kib=$(( $(stat -c %s "$dir/data/store/data.mdb") / 1024 ))
     label="impex (group commit $gc)"
-    [ "$gc" == 8 ] && impex_s=$s && impex_rss=$rss && impex_net=$((rss - store_kib))
-    printf '%-9s %-26s %9s %12.0f %9.1f %8d MiB %8d MiB\n' "$n" "$label" "$s" \
-      "$(python3 -c "print($n / $s)")" "$(python3 -c "print($mb / $s)")" $((rss / 1024)) $(((rss - store_kib) / 1024))
+    [ "$gc" == 8 ] && impex_s=$s && impex_net=$((rss - store_kib)) && impex_anon=$anon
+    printf '%-9s %-26s %9s %12.0f %9.1f %8d MiB %8d MiB %8d MiB\n' "$n" "$label" "$s" \
+      "$(python3 -c "print($n / $s)")" "$(python3 -c "print($mb / $s)")" $((rss / 1024)) \
+      $(((rss - store_kib) / 1024)) $((anon / 1024))
   done
 
   rm -f "$dir/peer.db"
@@ -55,5 +72,6 @@ for n in "${sizes[@]}"; do
   printf '%-9s %-26s %9s %12.0f %9.1f %8d MiB %11s\n' "$n" "sqlite3 .import" "$sq_s" \
     "$(python3 -c "print($n / $sq_s)")" "$(python3 -c "print($mb / $sq_s)")" $((rss / 1024)) "-"
   printf '%-9s %-26s %s\n' "$n" "ratio impex/sqlite3" "$(python3 -c "print('%.2fx rows/s' % ($sq_s / $impex_s))")"
-  printf '%-9s %-26s %s MiB (csv %.0f MB)\n' "$n" "impex memory beyond store" $((impex_net / 1024)) "$mb"
+  printf '%-9s %-26s %s MiB by peak RSS - data.mdb, %s MiB peak anonymous (csv %.0f MB, store %s MB)\n' "$n" \
+    "impex memory beyond store" $((impex_net / 1024)) $((impex_anon / 1024)) "$mb" "$(( $(stat -c %s "$dir/data/store/data.mdb") / 1000000 ))"
 done

@@ -24,7 +24,7 @@ static const char *check(const impex_field_rule *r, const char *v, char *out, si
 {
     static impex_err err; /* test-local, single-threaded */
     impex_rule_scratch scratch;
-    impex_value val;
+    impex_value val = {.name = r->name, .name_len = strlen(r->name)};
     impex_err_clear(&err);
     if (impex_rule_check(r, v, strlen(v), &scratch, &val, &err)) return err.msg;
     snprintf(out, size, "%.*s", (int)val.len, val.ptr);

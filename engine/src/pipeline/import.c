@@ -30,6 +30,7 @@ typedef struct step_ctx {
     char **header; /* column names as written */
     size_t ncols;
     impex_script *script; /* bound when d->has_validate */
+    size_t *name_len;     /* strlen of each field name, computed once */
 } step_ctx;
 
 typedef struct run_ctx {
@@ -453,7 +454,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     }
     for (size_t f = 0; f < d->nfields; f++) {
         r->vals[f].name = d->fields[f].name;
-        r->vals[f].name_len = strlen(d->fields[f].name);
+        r->vals[f].name_len = sc->name_len[f];
         r->vals[f].type = IMPEX_V_NULL;
         r->vals[f].ptr = "";
         r->vals[f].len = 0;
@@ -746,6 +747,7 @@ static void free_run(run_ctx *r)
         for (size_t s = 0; s < r->job->nsteps; s++) {
             free_step_header(&r->steps[s]);
             impex_script_free(r->steps[s].script);
+            free(r->steps[s].name_len);
             impex_descriptor_free(r->steps[s].d);
         }
     free(r->steps);
@@ -782,6 +784,10 @@ static int prepare_steps(run_ctx *r, char *msg, size_t msglen, impex_err *err)
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
         r->descs[s] = sc->d;
+        if (!(sc->name_len = calloc(sc->d->nfields + 1, sizeof *sc->name_len)))
+            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        for (size_t f = 0; f < sc->d->nfields; f++)
+            sc->name_len[f] = strlen(sc->d->fields[f].name);
         if (sc->d->strategy == IMPEX_STRATEGY_STRICT && !job->strategy) r->strict = 1;
         if ((rc = find_entry(r, s, &sc->archive_index, &e2))) {
             snprintf(msg, msglen, "%s", e2.msg);

@@ -41,7 +41,7 @@ static int check_number(const impex_field_rule *r, const char *s, size_t len,
         if (errno == ERANGE)
             return impex_err_set(err, IMPEX_EREJECT, "integer out of range: '%.*s'", (int)len, s);
     }
-    double d = strtod(s, NULL);
+    double d = r->has_min || r->has_max ? strtod(s, NULL) : 0;
     if (r->has_min && d < r->min)
         return impex_err_set(err, IMPEX_EREJECT, "%.*s is below the minimum %g", (int)len, s,
                              r->min);
@@ -182,8 +182,6 @@ static int check_text(const impex_field_rule *r, const char *s, size_t len, impe
 int impex_rule_check(const impex_field_rule *r, const char *s, size_t len,
                      impex_rule_scratch *scratch, impex_value *out, impex_err *err)
 {
-    out->name = r->name;
-    out->name_len = strlen(r->name);
     out->ptr = s;
     out->len = len;
     if (len == 0) {

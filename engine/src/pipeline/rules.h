@@ -16,7 +16,7 @@ typedef struct impex_rule_scratch {
 } impex_rule_scratch;
 
 /* Checks value s (NUL-terminated, len bytes) against rule r. On success
- * fills out (name, type and the normalised value: ints and decimals without
+ * fills out (type and the normalised value; the caller sets the name: ints and decimals without
  * '+' or leading zeros, bools as "true"/"false") and returns 0; an empty
  * value gives type IMPEX_V_NULL. On failure returns IMPEX_EREJECT with the
  * reason in err ("not a decimal: '12,5'"). out may point into s or scratch. */

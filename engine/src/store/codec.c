@@ -3,21 +3,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+static char *put_varint(char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (char)v;
+    return p;
+}
+
+/* Hot path of every import: one reservation, then plain stores. */
 int impex_codec_encode(const impex_value *vals, size_t n, impex_buf *out)
 {
     size_t need = 1 + 10;
     for (size_t i = 0; i < n; i++)
         need += vals[i].name_len + vals[i].len + 21;
     if (impex_buf_reserve(out, need)) return IMPEX_ENOMEM;
-    impex_buf_putc(out, IMPEX_CODEC_VERSION);
-    impex_buf_put_varint(out, n);
+    char *p = out->ptr + out->len;
+    *p++ = IMPEX_CODEC_VERSION;
+    p = put_varint(p, n);
     for (size_t i = 0; i < n; i++) {
-        impex_buf_put_varint(out, vals[i].name_len);
-        impex_buf_append(out, vals[i].name, vals[i].name_len);
-        impex_buf_putc(out, (char)vals[i].type);
-        impex_buf_put_varint(out, vals[i].len);
-        impex_buf_append(out, vals[i].ptr, vals[i].len);
+        p = put_varint(p, vals[i].name_len);
+        memcpy(p, vals[i].name, vals[i].name_len);
+        p += vals[i].name_len;
+        *p++ = (char)vals[i].type;
+        p = put_varint(p, vals[i].len);
+        memcpy(p, vals[i].ptr, vals[i].len);
+        p += vals[i].len;
     }
+    out->len = (size_t)(p - out->ptr);
+    out->ptr[out->len] = '\0';
     return IMPEX_OK;
 }
 
