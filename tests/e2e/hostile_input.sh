@@ -32,6 +32,11 @@ checks=$((checks + 1))
 
 run_impex 4 "${T[@]}" import --group catalog "$H/zip-bomb-200MiB.zip" --json
 expect_contains "zip bomb refused" "zip bomb" "$(jq -r '.messages[0]' <<<"$OUT")"
+# The limits are configurable: a tighter total refuses the good catalog.
+IMPEX_MAX_UNCOMPRESSED=10000 run_impex 4 "${T[@]}" import --group catalog "$WORK/good.zip" --json
+expect_contains "total limit from the environment" "over the limit of 10000" "$(jq -r '.messages[0]' <<<"$OUT")"
+IMPEX_MAX_RATIO=nonsense run_impex 1 "${T[@]}" import --group catalog "$WORK/good.zip"
+expect_contains "malformed limit" "IMPEX_MAX_RATIO must be a positive whole number" "$ERR"
 run_impex 4 "${T[@]}" import --group catalog "$H/truncated.zip" --json
 expect_eq "truncated zip" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
 run_impex 4 "${T[@]}" import --group catalog "$H/empty.zip" --json

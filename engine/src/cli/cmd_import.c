@@ -7,16 +7,46 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A positive whole number from the environment, or 0 when unset; -1 when malformed. */
+static int env_u64(const char *name, uint64_t *out)
+{
+    const char *v = getenv(name);
+    char *end;
+    *out = 0;
+    if (!v || !*v) return 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end || v[0] == '-' || n == 0) {
+        fprintf(stderr, "impex: %s must be a positive whole number, not '%s'\n", name, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
 int cli_open(const cli *c, int read_only, impex_engine **out)
 {
     impex_err err;
     impex_err_clear(&err);
-    impex_engine_opts o = {
-        .data_dir = c->data_dir, .scripts_root = c->scripts_root, .read_only = read_only};
-    const char *map = getenv("IMPEX_MAP_SIZE");
-    if (map) o.map_size = strtoull(map, NULL, 10);
-    const char *gc = getenv("IMPEX_GROUP_COMMIT");
-    if (gc) o.group_commit = (unsigned)strtoul(gc, NULL, 10);
+    impex_limits lim;
+    impex_lua_limits lua;
+    impex_limits_default(&lim);
+    impex_lua_limits_default(&lua);
+    impex_engine_opts o = {.data_dir = c->data_dir,
+                           .scripts_root = c->scripts_root,
+                           .read_only = read_only,
+                           .limits = &lim,
+                           .lua_limits = &lua};
+    uint64_t map, gc, total, ratio, instr, mem;
+    if (env_u64("IMPEX_MAP_SIZE", &map) || env_u64("IMPEX_GROUP_COMMIT", &gc) ||
+        env_u64("IMPEX_MAX_UNCOMPRESSED", &total) || env_u64("IMPEX_MAX_RATIO", &ratio) ||
+        env_u64("IMPEX_LUA_INSTRUCTIONS", &instr) || env_u64("IMPEX_LUA_MEMORY", &mem))
+        return IMPEX_EUSAGE;
+    o.map_size = map;
+    o.group_commit = (unsigned)gc;
+    if (total) lim.max_uncompressed = total;
+    if (ratio) lim.max_ratio = (uint32_t)ratio;
+    if (instr) lua.instructions = instr;
+    if (mem) lua.memory = (size_t)mem;
     int rc = impex_engine_open(&o, out, &err);
     if (rc) fprintf(stderr, "impex: %s\n", err.msg);
     return rc;

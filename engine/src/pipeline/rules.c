@@ -41,8 +41,10 @@ static int check_number(const impex_field_rule *r, const char *s, size_t len,
         if (errno == ERANGE)
             return impex_err_set(err, IMPEX_EREJECT, "integer out of range: '%.*s'", (int)len, s);
     }
-    double d = r->has_min || r->has_max ? strtod(s, NULL) : 0;
-    if (r->has_min && d < r->min)
+    /* The common bound is "min = 0" on a positive number: no parse needed. */
+    int need_parse = r->has_max || (r->has_min && (neg || r->min > 0));
+    double d = need_parse ? strtod(s, NULL) : 0;
+    if (r->has_min && need_parse && d < r->min)
         return impex_err_set(err, IMPEX_EREJECT, "%.*s is below the minimum %g", (int)len, s,
                              r->min);
     if (r->has_max && d > r->max)
