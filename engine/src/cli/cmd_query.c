@@ -21,6 +21,17 @@ static int open_ro(cli *c, impex_engine **e)
     return cli_open(c, 0, e) ? EXIT_ENGINE : EXIT_OK;
 }
 
+/* The tenant's job id, or an exit status with the reason printed. */
+static int load_job(cli *c, impex_engine *e, uint64_t id, impex_job **job)
+{
+    impex_err err;
+    impex_err_clear(&err);
+    int rc = impex_job_load(e, c->tenant, id, job, &err);
+    if (!rc) return EXIT_OK;
+    fprintf(stderr, "impex: %s\n", err.msg);
+    return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : EXIT_ENGINE;
+}
+
 typedef struct list_ctx {
     cli *c;
     int first;
@@ -80,15 +91,12 @@ int cmd_job(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (open_ro(c, &e)) return EXIT_ENGINE;
-    impex_err err;
     impex_job *job;
-    impex_err_clear(&err);
-    int rc = impex_job_load(e, c->tenant, id, &job, &err);
-    if (rc) {
-        fprintf(stderr, "impex: %s\n", err.msg);
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    int status = load_job(c, e, id, &job);
+    if (status) {
         impex_engine_close(e);
-        return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : EXIT_ENGINE;
+        return status;
     }
     cli_print_job(c, job, 1);
     impex_job_free(job);
@@ -135,17 +143,16 @@ int cmd_errors(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (open_ro(c, &e)) return EXIT_ENGINE;
-    impex_err err;
     impex_job *job;
-    impex_err_clear(&err);
-    int rc = impex_job_load(e, c->tenant, id, &job, &err);
+    if (open_ro(c, &e)) return EXIT_ENGINE;
+    int rc = load_job(c, e, id, &job);
     if (rc) {
-        fprintf(stderr, "impex: %s\n", err.msg);
         impex_engine_close(e);
-        return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : EXIT_ENGINE;
+        return rc;
     }
     impex_job_free(job);
+    impex_err err;
+    impex_err_clear(&err);
     impex_txn *txn;
     impex_buf line = {0};
     fputs("file,row,line,column,value,reason,fields\r\n", stdout);

@@ -33,7 +33,8 @@ typedef struct step_ctx {
     size_t *name_len;     /* strlen of each field name, computed once */
 } step_ctx;
 
-typedef struct run_ctx {
+typedef struct run_ctx run_ctx;
+struct run_ctx {
     impex_engine *e;
     impex_job *job;
     const impex_run_opts *opts;
@@ -56,7 +57,7 @@ typedef struct run_ctx {
     size_t *strict_step;
     size_t strict_n;       /* kept */
     uint64_t strict_total; /* rejected in all */
-} run_ctx;
+};
 
 static double elapsed(const struct timespec *t0)
 {
@@ -67,13 +68,20 @@ static double elapsed(const struct timespec *t0)
 
 /* --- job persistence outside the writer ---------------------------------- */
 
-static int save_job(impex_engine *e, impex_job *job, impex_err *err)
+/* Writes the job in its own transaction, together with the rejected rows a
+ * strict run kept (when r is given): the verdict and its report land at once. */
+static int save_job_with(impex_engine *e, impex_job *job, const run_ctx *r, impex_err *err)
 {
     impex_buf js = {0};
     impex_txn *txn = NULL;
     impex_job_now(job->updated);
     int rc = impex_job_to_json(job, &js) ? impex_err_set(err, IMPEX_ENOMEM, "out of memory") : 0;
     if (!rc) rc = impex_txn_begin(e->store, 1, &txn, err);
+    for (size_t i = 0; !rc && r && i < r->strict_n; i++) {
+        const char *rj = r->strict_rejects.ptr + r->strict_off[i];
+        rc = impex_reject_put(txn, job->id, impex_reject_seq(r->strict_step[i], r->strict_row[i]),
+                              (impex_slice){rj, strlen(rj)}, err);
+    }
     if (!rc) rc = impex_job_put(txn, job->id, (impex_slice){js.ptr, js.len}, err);
     if (!rc)
         rc = impex_txn_commit(txn, err);
@@ -81,6 +89,11 @@ static int save_job(impex_engine *e, impex_job *job, impex_err *err)
         impex_txn_abort(txn);
     impex_buf_free(&js);
     return rc;
+}
+
+static int save_job(impex_engine *e, impex_job *job, impex_err *err)
+{
+    return save_job_with(e, job, NULL, err);
 }
 
 /* Ends a job that failed before (or instead of) writing any batch. */
@@ -705,23 +718,7 @@ static int validate_all(run_ctx *r, int *failed, impex_err *err)
                       (unsigned long long)total_rejected);
     job->status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
     impex_job_now(job->finished);
-    impex_job_now(job->updated);
-    impex_buf js = {0};
-    impex_txn *txn;
-    if (impex_job_to_json(job, &js)) return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-    int rc = impex_txn_begin(r->e->store, 1, &txn, err);
-    for (size_t i = 0; !rc && i < r->strict_n; i++) {
-        const char *rj = r->strict_rejects.ptr + r->strict_off[i];
-        rc = impex_reject_put(txn, job->id, impex_reject_seq(r->strict_step[i], r->strict_row[i]),
-                              (impex_slice){rj, strlen(rj)}, err);
-    }
-    if (!rc) rc = impex_job_put(txn, job->id, (impex_slice){js.ptr, js.len}, err);
-    if (!rc)
-        rc = impex_txn_commit(txn, err);
-    else
-        impex_txn_abort(txn);
-    impex_buf_free(&js);
-    return rc;
+    return save_job_with(r->e, job, r, err);
 }
 
 /* --- run ---------------------------------------------------------------------------- */
