@@ -14,6 +14,11 @@ expect_eq "batches (40 categories + 3000 products / 500)" 7 "$(jq -r .batches <<
 expect_eq "steps in group order" "Categories Products" "$(jq -r '[.resources[].resource] | join(" ")' <<<"$OUT")"
 expect_eq "step status" "COMPLETED COMPLETED" "$(jq -r '[.resources[].status] | join(" ")' <<<"$OUT")"
 id=$(jq -r .id <<<"$OUT")
+expect_eq "no progress line when stderr is not a terminal" "" "$ERR"
+# On a terminal (script(1) gives it one) the progress line shows rows, rows/s and %.
+script -qec "$IMPEX --data $WORK/tty import --group catalog $WORK/catalog.zip" "$WORK/tty.log" >/dev/null
+expect_contains "progress line on a terminal" "3040 rows" "$(tr '\r' '\n' <"$WORK/tty.log" | grep 'rows/s' | tail -n 1)"
+expect_contains "progress reaches 100%" "100%" "$(tr '\r' '\n' <"$WORK/tty.log" | grep 'rows/s' | tail -n 1)"
 
 run_impex 0 count Products
 expect_eq "products stored" 3000 "$OUT"

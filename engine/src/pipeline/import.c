@@ -44,6 +44,7 @@ struct run_ctx {
     impex_descriptor **descs;
     int strict;
     struct timespec t0;
+    double last_progress; /* seconds after t0 of the last progress report */
     uint64_t rows_this_run, bytes_done, bytes_total;
     /* per-row scratch */
     impex_value *vals, *present;
@@ -530,11 +531,15 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     return impex_batch_add_item(b, &it) ? IMPEX_ENOMEM : 0;
 }
 
+/* At most four reports a second, and always the last one (csv == NULL). */
 static void report_progress(run_ctx *r, impex_csv *csv)
 {
     if (!r->opts || !r->opts->progress) return;
+    double now = elapsed(&r->t0);
+    if (csv && now - r->last_progress < 0.25) return;
+    r->last_progress = now;
     impex_progress p = {r->rows_this_run, r->bytes_done + (csv ? impex_csv_bytes_read(csv) : 0),
-                        r->bytes_total, elapsed(&r->t0)};
+                        r->bytes_total, now};
     r->opts->progress(r->opts->progress_ctx, &p);
 }
 
