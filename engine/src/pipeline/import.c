@@ -610,6 +610,8 @@ static int run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out, imp
             char msg[1024];
             locate(msg, sizeof msg, job->steps[s].entry, sc, &ferr);
             impex_row at = {.number = ferr.row ? ferr.row : cp.row + 1, .line = ferr.line};
+            if (!b->rows) b->first_row = at.number;
+            b->rows++; /* the record that could not be read counts as read and rejected */
             if (reject_row(r, b, s, &at, ferr.column, ferr.msg)) {
                 rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
                 goto done;

@@ -115,20 +115,23 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
             return impex_err_set(rerr, IMPEX_EREJECT, "no such record to delete");
         return rc;
     }
-    if (d->op == IMPEX_OP_INSERT || (d->op == IMPEX_OP_UPSERT && !d->has_map)) {
+    if (!d->has_map && d->op != IMPEX_OP_UPDATE) {
+        /* insert/upsert without map: one lookup, and none at all for a new key. */
         rc = impex_record_put_new(txn, d->resource, tenant, key, rec, &existing, err);
         if (rc != IMPEX_EEXISTS) return rc;
         if (d->op == IMPEX_OP_INSERT)
             return impex_err_set(rerr, IMPEX_EREJECT, "record already exists (operation insert)");
-        have = 1;
-    } else {
-        rc = impex_record_get(txn, d->resource, tenant, key, &existing, err);
-        if (rc && rc != IMPEX_ENOTFOUND) return rc;
-        have = rc == 0;
-        if (!have && d->op == IMPEX_OP_UPDATE)
-            return impex_err_set(rerr, IMPEX_EREJECT,
-                                 "no such record to update (operation update)");
+        if ((rc = overlay(existing, rec, &st->merged, err))) return rc;
+        return impex_record_put(txn, d->resource, tenant, key,
+                                (impex_slice){st->merged.ptr, st->merged.len}, err);
     }
+    rc = impex_record_get(txn, d->resource, tenant, key, &existing, err);
+    if (rc && rc != IMPEX_ENOTFOUND) return rc;
+    have = rc == 0;
+    if (have && d->op == IMPEX_OP_INSERT)
+        return impex_err_set(rerr, IMPEX_EREJECT, "record already exists (operation insert)");
+    if (!have && d->op == IMPEX_OP_UPDATE)
+        return impex_err_set(rerr, IMPEX_EREJECT, "no such record to update (operation update)");
     if (d->has_map) {
         impex_script *s = NULL;
         impex_value *vals;
