@@ -40,4 +40,12 @@ expect_contains "delete of a missing key" "delete1.csv,3,3,,,no such record to d
 expect_eq "delete" "A:apple:2.00 C:cherry:3 E:elder:5" "$(names)"
 run_impex 0 count Things
 expect_eq "count after delete" 3 "$OUT"
+# A map that rejects a row leaves nothing of it in the store.
+printf 'Code,Name\nM1,mango\nM2,refuse\n' >"$WORK/mapped1.csv"
+run_impex 3 import --group things-mapped "$WORK/mapped1.csv" --json
+run_impex 0 errors "$(jq -r .id <<<"$OUT")"
+expect_contains "map rejection reason" "mapped1.csv,3,3,,,map refused M2,M2,refuse" "$OUT"
+run_impex 0 get Things M1 --json
+expect_eq "mapped value stored" MANGO "$(jq -r .Name <<<"$OUT")"
+run_impex 2 get Things M2
 done_ok
