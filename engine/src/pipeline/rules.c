@@ -224,5 +224,6 @@ int impex_rule_check(const impex_field_rule *r, const char *s, size_t len,
     default:
         break;
     }
-    return check_text(r, s, len, err);
+    /* Length, enum and pattern hold for the value as stored (normalised). */
+    return check_text(r, out->ptr, out->len, err);
 }
