@@ -1,9 +1,2 @@
 -- Operation "delete" on the Things resource.
-return {
-  name = "delete",
-  resource = "Things",
-  entry = "delete*.csv",
-  key = "Code",
-  operation = "delete",
-  fields = { { "Code", required = true }, { "Name" }, { "Price", type = "decimal" } },
-}
+return require("ops.thing_layout")("delete")

@@ -1,9 +1,2 @@
 -- Operation "insert" on the Things resource.
-return {
-  name = "insert",
-  resource = "Things",
-  entry = "insert*.csv",
-  key = "Code",
-  operation = "insert",
-  fields = { { "Code", required = true }, { "Name" }, { "Price", type = "decimal" } },
-}
+return require("ops.thing_layout")("insert")

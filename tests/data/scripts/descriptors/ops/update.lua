@@ -1,9 +1,2 @@
 -- Operation "update" on the Things resource.
-return {
-  name = "update",
-  resource = "Things",
-  entry = "update*.csv",
-  key = "Code",
-  operation = "update",
-  fields = { { "Code", required = true }, { "Name" }, { "Price", type = "decimal" } },
-}
+return require("ops.thing_layout")("update")

@@ -1,9 +1,2 @@
 -- Operation "upsert" on the Things resource.
-return {
-  name = "upsert",
-  resource = "Things",
-  entry = "upsert*.csv",
-  key = "Code",
-  operation = "upsert",
-  fields = { { "Code", required = true }, { "Name" }, { "Price", type = "decimal" } },
-}
+return require("ops.thing_layout")("upsert")
