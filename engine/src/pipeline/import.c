@@ -891,10 +891,9 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
         job->cp = (impex_checkpoint){.phase = 1, .line = 1};
         r.rows_this_run = 0;
         r.bytes_done = 0;
-        r.strict = 0; /* the second pass imports; rejects from the writer go to batches */
         if ((rc = save_job(e, job, err))) goto done;
     }
-    r.strict = 0;
+    r.strict = 0; /* this pass imports: rejected rows travel with their batches */
 
     if ((rc = impex_queue_init(&q, QUEUE_DEPTH))) {
         impex_err_set(err, rc, "cannot create the batch queue");
@@ -913,13 +912,17 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
     int wrc = impex_writer_join(&w);
     report_progress(&r, NULL);
     if (wrc) {
-        /* The store refused a commit: record it if it still can, keep the checkpoint. */
+        /* The store refused a commit (disk or map full, I/O): the job stays
+         * resumable from its last checkpoint; say so in it if the store still
+         * takes a write. */
         *err = w.err;
-        snprintf(msg, sizeof msg, "store failure: %s", w.err.msg);
         impex_err e3;
         impex_job *fresh;
         if (!impex_job_load(e, NULL, job_id, &fresh, &e3)) {
-            finish_job(e, fresh, IMPEX_JOB_FAILED_UNEXPECTEDLY, msg, &e3);
+            impex_job_message(fresh,
+                              "store failure: %s; fix the cause, then run `impex resume %llu`",
+                              w.err.msg, (unsigned long long)job_id);
+            save_job(e, fresh, &e3);
             impex_job_free(fresh);
         }
         rc = wrc;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# When the store refuses a commit (here: the LMDB map is full), the import
+# stops with a clear error, the committed batches stay, the job stays
+# resumable, and a resume with room finishes it exactly.
+source "$(dirname "$0")/lib/common.sh"
+
+python3 "$GEN" "$WORK/catalog.zip" --products 20000 --categories 5
+IMPEX_MAP_SIZE=4000000 run_impex 1 import --group catalog "$WORK/catalog.zip"
+expect_contains "store failure named" "the store is full" "$ERR"
+run_impex 0 job 1 --json
+expect_eq "job left resumable" IMPORTING "$(jq -r .status <<<"$OUT")"
+expect_contains "message tells what to do" "impex resume 1" "$(jq -r '.messages | join(" ")' <<<"$OUT")"
+committed=$(jq -r .imported <<<"$OUT")
+[ "$committed" -gt 0 ] && [ "$committed" -lt 20005 ] || fail "committed $committed rows before the store filled"
+checks=$((checks + 1))
+run_impex 0 count Products
+expect_eq "committed batches intact" "$committed" "$(( OUT + 5 ))"
+
+run_impex 0 resume 1 --json
+expect_eq "resumed to completion" COMPLETED "$(jq -r .status <<<"$OUT")"
+expect_eq "every row once" "20005 20005 0" "$(jq -r '"\(.rows) \(.imported) \(.rejected)"' <<<"$OUT")"
+run_impex 0 count Products
+expect_eq "all products" 20000 "$OUT"
+done_ok
