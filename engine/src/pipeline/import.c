@@ -2,6 +2,7 @@
 #include "core/utf8.h"
 #include "io/archive.h"
 #include "io/csv.h"
+#include "io/readahead.h"
 #include "lua/descriptor.h"
 #include "lua/script.h"
 #include "pipeline/batch.h"
@@ -364,16 +365,33 @@ static void free_step_header(step_ctx *sc)
     sc->ncols = 0;
 }
 
-/* Opens step s's entry and reads its header. */
-static int open_step(run_ctx *r, size_t s, impex_entry **entry, impex_csv **csv, impex_err *err)
+/* A step's input: the archive entry, read ahead on its own thread (so
+ * inflating overlaps parsing), and the CSV reader over it. */
+typedef struct step_reader {
+    impex_entry *entry;
+    impex_readahead *ra;
+    impex_csv *csv;
+} step_reader;
+
+static void close_reader(step_reader *sr)
+{
+    impex_csv_close(sr->csv);
+    impex_readahead_close(sr->ra); /* before the entry: its thread reads the entry */
+    impex_entry_close(sr->entry);
+    memset(sr, 0, sizeof *sr);
+}
+
+/* Opens step s's entry and reads and maps its header. */
+static int open_reader(run_ctx *r, size_t s, step_reader *sr, impex_err *err)
 {
     step_ctx *sc = &r->steps[s];
     impex_row *hdr;
-    int rc = impex_archive_open_entry(r->archive, sc->archive_index, entry, err);
-    if (rc) return rc;
-    rc = impex_csv_open(impex_entry_read, *entry, NULL, csv, err);
+    memset(sr, 0, sizeof *sr);
+    int rc = impex_archive_open_entry(r->archive, sc->archive_index, &sr->entry, err);
+    if (!rc) rc = impex_readahead_open(impex_entry_read, sr->entry, 0, &sr->ra, err);
+    if (!rc) rc = impex_csv_open(impex_readahead_read, sr->ra, NULL, &sr->csv, err);
     if (rc) goto fail;
-    rc = impex_csv_next(*csv, &hdr, err);
+    rc = impex_csv_next(sr->csv, &hdr, err);
     if (rc == 0) {
         rc = impex_err_set(err, IMPEX_EHEADER, "%s: the file is empty (no header row)",
                            r->job->steps[s].entry);
@@ -384,10 +402,7 @@ static int open_step(run_ctx *r, size_t s, impex_entry **entry, impex_csv **csv,
     if ((rc = map_header(sc, r->job->steps[s].entry, hdr, err))) goto fail;
     return IMPEX_OK;
 fail:
-    impex_csv_close(*csv);
-    impex_entry_close(*entry);
-    *csv = NULL;
-    *entry = NULL;
+    close_reader(sr);
     return rc;
 }
 
@@ -581,8 +596,7 @@ static int run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out, imp
     size_t batch_size = job->batch_size ? job->batch_size : d->batch_size;
     uint64_t max_errors = job->max_errors ? job->max_errors : d->max_errors;
     uint64_t step_rejected = q ? job->steps[s].counts.rejected : 0;
-    impex_entry *entry = NULL;
-    impex_csv *csv = NULL;
+    step_reader sr;
     impex_batch *b = NULL;
     impex_row *row;
     impex_err ferr;
@@ -591,7 +605,8 @@ static int run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out, imp
     memset(out, 0, sizeof *out);
     out->forced_status = -1;
     impex_err_clear(&ferr);
-    if ((rc = open_step(r, s, &entry, &csv, err))) return rc;
+    if ((rc = open_reader(r, s, &sr, err))) return rc;
+    impex_csv *csv = sr.csv;
     if ((rc = ensure_scratch(r, d->nfields + 1))) goto done;
     impex_checkpoint cp = {.phase = q ? 1 : 0, .step = s, .offset = 0, .row = 1, .line = 2};
     if (q && job->cp.step == s && job->cp.offset > 0) {
@@ -686,8 +701,7 @@ static int run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out, imp
     }
 done:
     impex_batch_free(b);
-    impex_csv_close(csv);
-    impex_entry_close(entry);
+    close_reader(&sr);
     return rc;
 }
 
@@ -803,14 +817,12 @@ static int prepare_steps(run_ctx *r, char *msg, size_t msglen, impex_err *err)
     impex_buf all = {0};
     int status = -1;
     for (size_t s = job->cp.step; s < job->nsteps; s++) {
-        impex_entry *entry;
-        impex_csv *csv;
+        step_reader sr;
         impex_err e2;
         impex_err_clear(&e2);
-        int rc = open_step(r, s, &entry, &csv, &e2);
+        int rc = open_reader(r, s, &sr, &e2);
         if (!rc) {
-            impex_csv_close(csv);
-            impex_entry_close(entry);
+            close_reader(&sr);
             continue;
         }
         char where[1024];
