@@ -41,13 +41,15 @@ sample_anon() {
 secs() { python3 -c "import sys; print('%.3f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
 now() { date +%s.%N; }
 
-# best_of N CMD...: runs CMD N times, prints the fastest wall time in seconds.
+# best_of N PREP RUN: N times, PREP (untimed: a fresh target, and `sync` so
+# the previous run's write-back does not land in this one) then RUN (timed);
+# prints the fastest RUN in seconds.
 best_of() {
-  local n=$1 best="" t0 t1 s
-  shift
+  local n=$1 prep=$2 run=$3 best="" t0 t1 s
   for _ in $(seq "$n"); do
+    "$prep"
     t0=$(now)
-    "$@"
+    "$run"
     t1=$(now)
     s=$(secs "$t0" "$t1")
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)" "$s" "$best"; then best=$s; fi
@@ -67,7 +69,7 @@ for n in "${sizes[@]}"; do
 
   for gc in 8 1; do
     # Memory and the job check from one run; time as the best of $RUNS fresh runs.
-    rm -rf "$dir/data"
+    rm -rf "$dir/data" && sync
     IMPEX_GROUP_COMMIT=$gc /usr/bin/time -v -o "$dir/time-$gc" build/impex --data "$dir/data" \
       import --group catalog "$dir/catalog.zip" --json >"$dir/job-$gc.json" &
     anon=$(sample_anon $!)
@@ -75,8 +77,9 @@ for n in "${sizes[@]}"; do
     [ "$(jq -r .imported "$dir/job-$gc.json")" == "$n" ] || { echo "impex imported $(jq -r .imported "$dir/job-$gc.json") of $n"; exit 1; }
     rss=$(peak_kib "$dir/time-$gc")
     store_kib=$(( $(stat -c %s "$dir/data/store/data.mdb") / 1024 ))
-    run_impex() { rm -rf "$dir/data"; IMPEX_GROUP_COMMIT=$gc build/impex --data "$dir/data" import --group catalog "$dir/catalog.zip" >/dev/null; }
-    s=$(best_of "$RUNS" run_impex)
+    fresh_impex() { rm -rf "$dir/data"; sync; }
+    run_impex() { IMPEX_GROUP_COMMIT=$gc build/impex --data "$dir/data" import --group catalog "$dir/catalog.zip" >/dev/null; }
+    s=$(best_of "$RUNS" fresh_impex run_impex)
     label="impex (group commit $gc)"
     [ "$gc" == 8 ] && impex_s=$s && impex_net=$((rss - store_kib)) && impex_anon=$anon
     printf '%-9s %-26s %9s %12.0f %9.1f %8d MiB %8d MiB %8d MiB\n' "$n" "$label" "$s" \
@@ -87,8 +90,9 @@ for n in "${sizes[@]}"; do
   /usr/bin/time -v -o "$dir/time-sqlite" sqlite3 "$dir/peer.db" ".mode csv" ".import $dir/csv/Products.csv products"
   [ "$(sqlite3 "$dir/peer.db" "select count(*) from products")" == "$n" ] || { echo "sqlite3 imported a different count"; exit 1; }
   rss=$(peak_kib "$dir/time-sqlite")
-  run_sqlite() { rm -f "$dir/peer.db"; sqlite3 "$dir/peer.db" ".mode csv" ".import $dir/csv/Products.csv products"; }
-  sq_s=$(best_of "$RUNS" run_sqlite)
+  fresh_sqlite() { rm -f "$dir/peer.db"; sync; }
+  run_sqlite() { sqlite3 "$dir/peer.db" ".mode csv" ".import $dir/csv/Products.csv products"; }
+  sq_s=$(best_of "$RUNS" fresh_sqlite run_sqlite)
   printf '%-9s %-26s %9s %12.0f %9.1f %8d MiB %11s\n' "$n" "sqlite3 .import" "$sq_s" \
     "$(python3 -c "print($n / $sq_s)")" "$(python3 -c "print($mb / $sq_s)")" $((rss / 1024)) "-"
   printf '%-9s %-26s %s\n' "$n" "ratio impex/sqlite3" "$(python3 -c "print('%.2fx rows/s' % ($sq_s / $impex_s))")"
