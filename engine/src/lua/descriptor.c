@@ -316,6 +316,7 @@ static int parse_rule(lua_State *L, parse_ctx *c, int idx, size_t i, impex_field
             return c->rc;
         }
         r->has_pattern = 1;
+        r->has_simple = impex_pattern_compile(r->pattern_src, &r->simple);
     }
 
     static const char *const bounds[] = {"min", "max"};

@@ -21,6 +21,7 @@
 #define IMPEX_LUA_DESCRIPTOR_H
 
 #include "core/error.h"
+#include "core/pattern.h"
 #include "lua/sandbox.h"
 #include "store/codec.h"
 
@@ -44,6 +45,8 @@ typedef struct impex_field_rule {
     int has_pattern;
     char *pattern_src;
     regex_t pattern; /* compiled with REG_EXTENDED|REG_NOSUB, anchored ^(...)$ */
+    int has_simple;  /* the pattern has the simple shape: match with `simple`, not regexec */
+    impex_simple_pattern simple;
     int has_min, has_max;
     double min, max;
     char **enums; /* NULL when no enum */

@@ -162,7 +162,11 @@ static int check_text(const impex_field_rule *r, const char *s, size_t len, impe
             return impex_err_set(err, IMPEX_EREJECT, "'%.*s' is not one of the allowed values",
                                  (int)(len > 80 ? 80 : len), s);
     }
-    if (r->has_pattern) {
+    if (r->has_simple) {
+        if (!impex_pattern_match(&r->simple, s, len))
+            return impex_err_set(err, IMPEX_EREJECT, "'%.*s' does not match the pattern %s",
+                                 (int)(len > 80 ? 80 : len), s, r->pattern_src);
+    } else if (r->has_pattern) {
         /* regexec wants a NUL-terminated string; list elements are not. */
         char small[256], *copy = small;
         if (s[len] != '\0') {
