@@ -26,6 +26,7 @@ for target in build-fuzz/fuzz_*; do
   name=$(basename "$target")
   case $name in
     fuzz_csv) seeds=("$corpora/csv-spectrum/csvs" "$corpora/hostile") ;;
+    fuzz_pattern) seeds=(tests/fuzz/corpus/pattern) ;;
     *) seeds=("$corpora/hostile") ;;
   esac
   mkdir -p "build-fuzz/work-$name"
