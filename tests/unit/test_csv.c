@@ -780,6 +780,35 @@ static void test_skip_to_errors(void **state)
     impex_csv_close(c);
 }
 
+/* A record of 10,000 fields is read; one more is refused before its index
+ * can grow without bound (a 16 MiB line of commas). */
+static void test_too_many_fields(void **state)
+{
+    (void)state;
+    for (int extra = 0; extra < 2; extra++) {
+        size_t n = 10000 + (size_t)extra;
+        impex_buf doc = {0};
+        assert_int_equal(impex_buf_puts(&doc, "a,b\n"), 0);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(impex_buf_puts(&doc, i ? ",x" : "x"), 0);
+        assert_int_equal(impex_buf_puts(&doc, "\nc,d\n"), 0);
+        tdoc d;
+        parse_mem(doc.ptr, doc.len, 65536, NULL, &d);
+        if (!extra) {
+            assert_int_equal(d.rc, 0);
+            assert_int_equal(d.n, 3);
+            assert_int_equal(d.rows[1].n, 10000);
+        } else {
+            assert_int_equal(d.rc, IMPEX_ELIMIT);
+            assert_int_equal(d.n, 1);
+            assert_string_equal(d.err.msg, "record has more than 10000 fields");
+            assert_int_equal(d.err.line, 2);
+        }
+        free_doc(&d);
+        impex_buf_free(&doc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -791,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_unterminated_quote),
         cmocka_unit_test(test_malformed_quoting),
         cmocka_unit_test(test_row_too_long),
+        cmocka_unit_test(test_too_many_fields),
         cmocka_unit_test(test_source_error),
         cmocka_unit_test(test_fields_kept_as_written),
         cmocka_unit_test(test_delimiter_and_empty_input),

@@ -17,6 +17,9 @@
 
 #define CHUNK (64 * 1024)
 #define DEFAULT_MAX_ROW ((size_t)16 * 1024 * 1024)
+/* Each field costs an index entry: a 16 MiB record of commas would otherwise
+ * need 256 MiB of them. No commerce layout comes near this many columns. */
+#define MAX_FIELDS 10000
 #define PARSER_OPTS (CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
 #define UNKNOWN SIZE_MAX
 
@@ -47,6 +50,7 @@ struct impex_csv {
     int in_row;
     int row_done; /* libcsv reported the end of the record */
     int oom;      /* a callback could not allocate */
+    int too_wide; /* a record has more than MAX_FIELDS fields */
     uint64_t number;
     uint64_t row_off, row_line;
     uint64_t seg_line;   /* line the segment being parsed starts on */
@@ -68,7 +72,11 @@ static int no_space(unsigned char ch)
 static void on_field(void *s, size_t len, void *data)
 {
     impex_csv *c = data;
-    if (c->oom) return;
+    if (c->oom || c->too_wide) return;
+    if (c->nfields == MAX_FIELDS) {
+        c->too_wide = 1;
+        return;
+    }
     if (c->nfields == c->fcap) {
         size_t cap = c->fcap ? c->fcap * 2 : 32;
         impex_field *f = realloc(c->fields, cap * sizeof *f);
@@ -181,7 +189,9 @@ static int emit(impex_csv *c, impex_row **out, uint64_t end)
 /* Fills c->fail with a parse error located at the current record. */
 static int parse_error(impex_csv *c, impex_err *err, int at_end)
 {
-    if (csv_error(&c->parser) != CSV_EPARSE || c->oom) {
+    if (c->too_wide) {
+        impex_err_set(&c->fail, IMPEX_ELIMIT, "record has more than %d fields", MAX_FIELDS);
+    } else if (csv_error(&c->parser) != CSV_EPARSE || c->oom) {
         impex_err_set(&c->fail, IMPEX_ENOMEM, "out of memory while parsing a CSV record");
     } else if (at_end) {
         impex_err_set(&c->fail, IMPEX_EFORMAT, "unterminated quoted field (opened on line %llu)",
@@ -193,7 +203,7 @@ static int parse_error(impex_csv *c, impex_err *err, int at_end)
     }
     c->fail.row = c->number;
     c->fail.line = c->row_line;
-    c->fail.column = c->nfields > (size_t)INT_MAX ? -1 : (int)c->nfields;
+    c->fail.column = c->too_wide || c->nfields > (size_t)INT_MAX ? -1 : (int)c->nfields;
     return fail(c, err);
 }
 
@@ -202,7 +212,8 @@ static int finish(impex_csv *c, impex_row **out, impex_err *err)
     c->state = DONE;
     if (!c->in_row) return 0;
     /* The last record may lack a line end; libcsv completes it here. */
-    if (csv_fini(&c->parser, on_field, on_row, c) != 0 || c->oom) return parse_error(c, err, 1);
+    if (csv_fini(&c->parser, on_field, on_row, c) != 0 || c->oom || c->too_wide)
+        return parse_error(c, err, 1);
     if (!c->row_done) {
         c->in_row = 0;
         return 0;
@@ -310,7 +321,7 @@ int impex_csv_next(impex_csv *c, impex_row **row, impex_err *err)
         size_t seg = end - c->pos;
         for (size_t done = 0;;) {
             done += csv_parse(&c->parser, c->buf + c->pos + done, seg - done, on_field, on_row, c);
-            if (c->oom) return parse_error(c, err, 0);
+            if (c->oom || c->too_wide) return parse_error(c, err, 0);
             if (done == seg) break;
             /* Strict mode also stops at a quote inside an unquoted field; RFC
              * 4180 forbids it, but `27" monitor` is common (and csv-spectrum
