@@ -48,4 +48,12 @@ expect_contains "map rejection reason" "mapped1.csv,3,3,,,map refused M2,M2,refu
 run_impex 0 get Things M1 --json
 expect_eq "mapped value stored" MANGO "$(jq -r .Name <<<"$OUT")"
 run_impex 2 get Things M2
+# Unknown columns fail the job unless the descriptor allows extras; then they are ignored.
+printf 'Code,Name,Colour\nX1,xigua,green\n' >"$WORK/upsert-extra.csv"
+run_impex 4 import --group things-upsert "$WORK/upsert-extra.csv" --json
+expect_contains "unknown column refused" "unknown column(s): Colour" "$(jq -r '.messages[0]' <<<"$OUT")"
+cp "$WORK/upsert-extra.csv" "$WORK/extras1.csv"
+run_impex 0 import --group things-extras "$WORK/extras1.csv"
+run_impex 0 get Things X1 --json
+expect_eq "extra column ignored" '{"Code":"X1","Name":"xigua"}' "$OUT"
 done_ok
