@@ -27,6 +27,31 @@ expect_contains "empty required" "Products.csv,1501,1502,ProductName,,required v
 expect_contains "enum" "'Gadget' is not one of the allowed values" "$OUT"
 run_impex 0 --tenant skip count Products
 expect_eq "skip: stored" 2997 "$OUT"
+run_impex 0 --tenant skip errors 1
+expect_eq "report header names the file's columns" \
+  "file,row,line,column,value,reason,$(head -n 1 "$P" | tr -d '\r')" "$(head -n 1 <<<"$OUT" | tr -d '\r')"
+
+# Replay: the rejected rows in the file's own layout, fixed, imported again.
+run_impex 0 --tenant skip errors 1 --replay
+mkdir -p "$WORK/replay"
+printf '%s\n' "$OUT" >"$WORK/replay/Products.csv"
+expect_eq "replay file: header and the 3 rows" 4 "$(grep -c . "$WORK/replay/Products.csv")"
+expect_eq "replay header is the original" "$(head -n 1 "$P")" "$(head -n 1 "$WORK/replay/Products.csv")"
+python3 - "$WORK/replay/Products.csv" <<'PY'
+import csv, sys
+p = sys.argv[1]
+rows = list(csv.reader(open(p, newline="", encoding="utf-8")))
+for r in rows[1:]:
+    r[3], r[4], r[5] = "Standard", r[4] or "Fixed name", "12.50"
+with open(p, "w", newline="", encoding="utf-8") as f:
+    csv.writer(f, lineterminator="\r\n").writerows(rows)
+PY
+run_impex 0 --tenant skip import --group catalog "$WORK/replay/Products.csv" --json
+expect_eq "replayed rows imported" 3 "$(jq -r .imported <<<"$OUT")"
+run_impex 0 --tenant skip count Products
+expect_eq "every product after the replay" 3000 "$OUT"
+run_impex 0 --tenant skip get Products Master/P0000100 --json
+expect_eq "fixed price stored" 12.50 "$(python3 -c 'import json,sys; print(json.loads(sys.stdin.read(), parse_float=str)["Price"])' <<<"$OUT")"
 
 run_impex 4 --tenant strict import --group catalog "$P" --strategy strict --json
 expect_eq "strict: status" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"

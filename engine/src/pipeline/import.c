@@ -785,12 +785,12 @@ static void free_run(run_ctx *r)
 
 /* Loads every step's descriptor and checks every remaining header before
  * anything is written. Returns the job status to fail with, or -1. */
-static int prepare_steps(run_ctx *r, char *msg, size_t msglen, impex_err *err)
+static int prepare_steps(run_ctx *r, char *msg, size_t msglen)
 {
     impex_job *job = r->job;
     r->steps = calloc(job->nsteps + 1, sizeof *r->steps);
     r->descs = calloc(job->nsteps + 1, sizeof *r->descs);
-    if (!r->steps || !r->descs) return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    if (!r->steps || !r->descs) goto nomem;
     for (size_t s = 0; s < job->nsteps; s++) {
         step_ctx *sc = &r->steps[s];
         impex_err e2;
@@ -802,8 +802,7 @@ static int prepare_steps(run_ctx *r, char *msg, size_t msglen, impex_err *err)
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
         r->descs[s] = sc->d;
-        if (!(sc->name_len = calloc(sc->d->nfields + 1, sizeof *sc->name_len)))
-            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        if (!(sc->name_len = calloc(sc->d->nfields + 1, sizeof *sc->name_len))) goto nomem;
         for (size_t f = 0; f < sc->d->nfields; f++)
             sc->name_len[f] = strlen(sc->d->fields[f].name);
         if (sc->d->strategy == IMPEX_STRATEGY_STRICT && !job->strategy) r->strict = 1;
@@ -823,6 +822,8 @@ static int prepare_steps(run_ctx *r, char *msg, size_t msglen, impex_err *err)
         int rc = open_reader(r, s, &sr, &e2);
         if (!rc) {
             close_reader(&sr);
+            /* Kept in the job so the error report can name the columns. */
+            if (impex_job_set_columns(job, s, r->steps[s].header, r->steps[s].ncols)) goto nomem;
             continue;
         }
         char where[1024];
@@ -843,6 +844,9 @@ static int prepare_steps(run_ctx *r, char *msg, size_t msglen, impex_err *err)
     if (status >= 0) snprintf(msg, msglen, "%s", all.ptr);
     impex_buf_free(&all);
     return status;
+nomem:
+    snprintf(msg, msglen, "out of memory");
+    return IMPEX_JOB_FAILED_UNEXPECTEDLY;
 }
 
 int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, impex_err *err)
@@ -879,7 +883,7 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
             goto done;
         }
     }
-    int status = prepare_steps(&r, msg, sizeof msg, err);
+    int status = prepare_steps(&r, msg, sizeof msg);
     if (status >= 0) {
         rc = finish_job(e, job, (impex_job_status)status, msg, err);
         goto done;

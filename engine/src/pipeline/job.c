@@ -83,6 +83,9 @@ void impex_job_free(impex_job *j)
         free(j->steps[i].resource);
         free(j->steps[i].entry);
         free(j->steps[i].details);
+        for (size_t c = 0; c < j->steps[i].ncolumns; c++)
+            free(j->steps[i].columns[c]);
+        free(j->steps[i].columns);
     }
     for (size_t i = 0; i < j->nmessages; i++)
         free(j->messages[i]);
@@ -112,6 +115,18 @@ int impex_job_add_step(impex_job *j, const char *descriptor, const char *resourc
     return IMPEX_OK;
 }
 
+int impex_job_set_columns(impex_job *j, size_t i, char *const *names, size_t n)
+{
+    impex_step *s = &j->steps[i];
+    if (s->ncolumns || !n) return IMPEX_OK;
+    if (!(s->columns = calloc(n, sizeof *s->columns))) return IMPEX_ENOMEM;
+    for (size_t c = 0; c < n; c++) {
+        if (!(s->columns[c] = strdup(names[c]))) return IMPEX_ENOMEM;
+        s->ncolumns = c + 1;
+    }
+    return IMPEX_OK;
+}
+
 int impex_job_message(impex_job *j, const char *fmt, ...)
 {
     if (j->nmessages >= IMPEX_JOB_MAX_MESSAGES) return IMPEX_OK;
@@ -137,14 +152,17 @@ int impex_job_to_json(const impex_job *j, impex_buf *out)
     json_t *steps = json_array(), *msgs = json_array();
     for (size_t i = 0; i < j->nsteps; i++) {
         const impex_step *s = &j->steps[i];
+        json_t *cols = json_array();
+        for (size_t c = 0; c < s->ncolumns; c++)
+            json_array_append_new(cols, json_string(s->columns[c]));
         json_array_append_new(
-            steps,
-            json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o}", "resource", s->resource,
-                      "descriptor", s->descriptor, "entry", s->entry, "status",
-                      impex_job_status_name(s->status), "isComplete",
-                      impex_job_status_final(s->status), "rows", (json_int_t)s->counts.rows,
-                      "imported", (json_int_t)s->counts.imported, "rejected",
-                      (json_int_t)s->counts.rejected, "stateDetails", str_or_null(s->details)));
+            steps, json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "resource",
+                             s->resource, "descriptor", s->descriptor, "entry", s->entry, "status",
+                             impex_job_status_name(s->status), "isComplete",
+                             impex_job_status_final(s->status), "rows", (json_int_t)s->counts.rows,
+                             "imported", (json_int_t)s->counts.imported, "rejected",
+                             (json_int_t)s->counts.rejected, "stateDetails",
+                             str_or_null(s->details), "columns", cols));
     }
     for (size_t i = 0; i < j->nmessages; i++)
         json_array_append_new(msgs, json_string(j->messages[i]));
@@ -229,6 +247,19 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
         s->counts.imported = get_u64(v, "imported");
         s->counts.rejected = get_u64(v, "rejected");
         s->details = dup_or_null(json_string_value(json_object_get(v, "stateDetails")));
+        size_t c;
+        json_t *col;
+        json_array_foreach(json_object_get(v, "columns"), c, col)
+        {
+            const char *name = json_string_value(col);
+            char **grown = realloc(s->columns, (s->ncolumns + 1) * sizeof *grown);
+            if (!grown || !(grown[s->ncolumns] = strdup(name ? name : ""))) {
+                if (grown) s->columns = grown;
+                goto bad;
+            }
+            s->columns = grown;
+            s->ncolumns++;
+        }
     }
     json_array_foreach(json_object_get(root, "messages"), i, v)
     {

@@ -38,6 +38,8 @@ typedef struct impex_step {
     impex_job_status status;
     impex_counts counts;
     char *details; /* stateDetails: why it failed, or NULL */
+    char **columns; /* the entry's header as written, once read */
+    size_t ncolumns;
 } impex_step;
 
 /* Where to continue: everything before (step, offset) is committed. */
@@ -79,6 +81,9 @@ void impex_job_free(impex_job *j);
 /* Appends a step (strings copied). */
 int impex_job_add_step(impex_job *j, const char *descriptor, const char *resource,
                        const char *entry);
+/* Records step i's header names (copied), unless already known. */
+int impex_job_set_columns(impex_job *j, size_t i, char *const *names, size_t n);
+
 /* Appends a printf-style message (ignored past the cap). */
 int impex_job_message(impex_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
