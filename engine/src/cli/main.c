@@ -15,7 +15,7 @@ static const char usage[] =
     "  resume [ID] [--json]                  continue every interrupted job, or one\n"
     "  jobs [--json]                         list the tenant's jobs\n"
     "  job ID [--json]                       one job: status, counts, checkpoint, steps\n"
-    "  errors ID                             rejected rows of a job as CSV\n"
+    "  errors ID [--replay [--step N]]       rejected rows as CSV; --replay: the original layout\n"
     "  get RESOURCE KEY [--json]             one record (composite keys joined with /)\n"
     "  count RESOURCE                        number of records of the tenant\n"
     "  dump RESOURCE                         every record as JSON lines, in key order\n"
