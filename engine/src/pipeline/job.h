@@ -37,7 +37,7 @@ typedef struct impex_step {
     char *entry; /* entry name inside the archive */
     impex_job_status status;
     impex_counts counts;
-    char *details; /* stateDetails: why it failed, or NULL */
+    char *details;  /* stateDetails: why it failed, or NULL */
     char **columns; /* the entry's header as written, once read */
     size_t ncolumns;
 } impex_step;
