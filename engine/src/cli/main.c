@@ -40,10 +40,27 @@ static int is_dir(const char *path)
     return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-static const char *default_scripts_root(void)
+/* The scripts root when neither --scripts nor IMPEX_SCRIPTS names one: an
+ * installed tree beside the binary (<prefix>/bin/impex ->
+ * <prefix>/share/impex), else the source tree it was built from, else the
+ * configured install prefix. */
+static const char *default_scripts_root(char *buf, size_t size)
 {
+    char exe[4096], path[4096 + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            int len = snprintf(buf, size, "%s/../share/impex", exe);
+            if (len > 0 && (size_t)len < size) {
+                snprintf(path, sizeof path, "%s/descriptors", buf);
+                if (is_dir(path)) return buf;
+            }
+        }
+    }
     static const char *const candidates[] = {IMPEX_SOURCE_ROOT, IMPEX_INSTALL_ROOT};
-    char path[4096];
     for (size_t i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/descriptors", candidates[i]);
         if (is_dir(path)) return candidates[i];
@@ -81,8 +98,10 @@ int main(int argc, char **argv)
         }
     }
     if (!c.data_dir) c.data_dir = getenv("IMPEX_DATA") ? getenv("IMPEX_DATA") : "impex-data";
+    char root[4096];
     if (!c.scripts_root)
-        c.scripts_root = getenv("IMPEX_SCRIPTS") ? getenv("IMPEX_SCRIPTS") : default_scripts_root();
+        c.scripts_root = getenv("IMPEX_SCRIPTS") ? getenv("IMPEX_SCRIPTS")
+                                                 : default_scripts_root(root, sizeof root);
     if (!*c.tenant) {
         fprintf(stderr, "impex: --tenant must not be empty\n");
         free(rest);
