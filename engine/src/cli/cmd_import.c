@@ -95,8 +95,12 @@ void cli_print_job(const cli *c, const impex_job *job, int verbose)
                (unsigned long long)s->counts.rejected);
         if (s->details) printf("    %s\n", s->details);
     }
-    for (size_t i = 0; i < job->nmessages; i++)
-        printf("  ! %s\n", job->messages[i]);
+    for (size_t i = 0; i < job->nmessages; i++) {
+        int shown = 0; /* already printed as a step's details */
+        for (size_t k = 0; k < job->nsteps && !shown; k++)
+            shown = job->steps[k].details && !strcmp(job->steps[k].details, job->messages[i]);
+        if (!shown) printf("  ! %s\n", job->messages[i]);
+    }
     if (job->counts.rejected)
         printf("  rejected rows: impex errors %llu\n", (unsigned long long)job->id);
 }
