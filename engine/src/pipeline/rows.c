@@ -1,0 +1,329 @@
+#include "pipeline/run.h"
+#include "core/utf8.h"
+#include "pipeline/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STRICT_KEEP_REJECTS 1000 /* rejected rows kept for the report of a strict run */
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* --- rows ------------------------------------------------------------------------- */
+
+static int ensure_scratch(run_ctx *r, size_t n)
+{
+    if (n <= r->nvals_cap) return IMPEX_OK;
+    free(r->vals);
+    free(r->present);
+    free(r->scratch);
+    r->vals = calloc(n, sizeof *r->vals);
+    r->present = calloc(n, sizeof *r->present);
+    r->scratch = calloc(n, sizeof *r->scratch);
+    r->nvals_cap = n;
+    return r->vals && r->present && r->scratch ? IMPEX_OK : IMPEX_ENOMEM;
+}
+
+static int fields_json(const impex_row *row, impex_buf *out)
+{
+    int rc = impex_buf_putc(out, '[');
+    for (size_t i = 0; !rc && i < row->nfields; i++) {
+        if (i) rc = impex_buf_putc(out, ',');
+        if (!rc) rc = impex_buf_put_json_string(out, row->fields[i].ptr, row->fields[i].len);
+    }
+    return rc || impex_buf_putc(out, ']') ? IMPEX_ENOMEM : IMPEX_OK;
+}
+
+/* Records a rejected row in the batch; column < 0 = the row as a whole. */
+static int reject_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int column,
+                      const char *reason)
+{
+    step_ctx *sc = &r->steps[s];
+    const char *colname = column >= 0 && (size_t)column < sc->ncols ? sc->header[column] : NULL;
+    const impex_field *f =
+        column >= 0 && (size_t)column < row->nfields ? &row->fields[column] : NULL;
+    impex_buf_reset(&r->fields);
+    impex_buf_reset(&r->json);
+    if (fields_json(row, &r->fields) ||
+        impex_reject_json(&r->json, s, r->job->steps[s].entry, row->number, row->line, colname,
+                          f ? f->ptr : NULL, f ? f->len : 0, reason, r->fields.ptr, r->fields.len))
+        return IMPEX_ENOMEM;
+    if (r->strict) {
+        /* Strict runs keep their report in memory until the verdict. */
+        r->strict_total++;
+        if (r->strict_n >= STRICT_KEEP_REJECTS) return IMPEX_OK;
+        size_t n = r->strict_n;
+        size_t *off = realloc(r->strict_off, (n + 1) * sizeof *off);
+        if (off) r->strict_off = off;
+        uint64_t *rows = realloc(r->strict_row, (n + 1) * sizeof *rows);
+        if (rows) r->strict_row = rows;
+        size_t *steps = realloc(r->strict_step, (n + 1) * sizeof *steps);
+        if (steps) r->strict_step = steps;
+        if (!off || !rows || !steps) return IMPEX_ENOMEM;
+        off[n] = r->strict_rejects.len;
+        rows[n] = row->number;
+        steps[n] = s;
+        if (impex_buf_append(&r->strict_rejects, r->json.ptr, r->json.len + 1)) return IMPEX_ENOMEM;
+        r->strict_n++;
+        return IMPEX_OK;
+    }
+    return impex_batch_add_reject(b, row->number, r->json.ptr, r->json.len);
+}
+
+/* Checks one data row and adds it to the batch as an item or a reject.
+ * Returns 1 if rejected, 0 if accepted, < 0 / IMPEX_E* on engine failure. */
+static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int validating)
+{
+    step_ctx *sc = &r->steps[s];
+    const impex_descriptor *d = sc->d;
+    impex_err rerr;
+    char reason[1024];
+    impex_err_clear(&rerr);
+
+    if (row->nfields != sc->ncols) {
+        snprintf(reason, sizeof reason, "expected %zu fields, found %zu", sc->ncols, row->nfields);
+        return reject_row(r, b, s, row, -1, reason) ? IMPEX_ENOMEM : 1;
+    }
+    for (size_t f = 0; f < d->nfields; f++) {
+        r->vals[f].name = d->fields[f].name;
+        r->vals[f].name_len = sc->name_len[f];
+        r->vals[f].type = IMPEX_V_NULL;
+        r->vals[f].ptr = "";
+        r->vals[f].len = 0;
+    }
+    for (size_t c = 0; c < sc->ncols; c++) {
+        int fi = sc->colmap[c];
+        if (fi < 0) continue;
+        const impex_field *fld = &row->fields[c];
+        size_t bad = impex_utf8_check(fld->ptr, fld->len);
+        if (bad < fld->len) {
+            snprintf(reason, sizeof reason, "invalid UTF-8 at byte %zu of the value", bad + 1);
+            return reject_row(r, b, s, row, (int)c, reason) ? IMPEX_ENOMEM : 1;
+        }
+        if (impex_rule_check(&d->fields[fi], fld->ptr, fld->len, &r->scratch[fi], &r->vals[fi],
+                             &rerr))
+            return reject_row(r, b, s, row, (int)c, rerr.msg) ? IMPEX_ENOMEM : 1;
+    }
+    for (size_t k = 0; k < d->nkey; k++) {
+        const impex_value *kv = &r->vals[d->key[k]];
+        if (kv->type == IMPEX_V_NULL || memchr(kv->ptr, '\0', kv->len)) {
+            snprintf(reason, sizeof reason, "key field %s is %s", d->fields[d->key[k]].name,
+                     kv->type == IMPEX_V_NULL ? "empty" : "holding a NUL byte");
+            return reject_row(r, b, s, row, -1, reason) ? IMPEX_ENOMEM : 1;
+        }
+    }
+    /* LMDB keys are at most 511 bytes: tenant, NUL, parts, separators. */
+    size_t klen = strlen(r->job->tenant) + d->nkey;
+    for (size_t k = 0; k < d->nkey; k++)
+        klen += r->vals[d->key[k]].len;
+    if (klen > 500) {
+        snprintf(reason, sizeof reason, "key is %zu bytes long; at most 500 are allowed", klen);
+        return reject_row(r, b, s, row, -1, reason) ? IMPEX_ENOMEM : 1;
+    }
+    size_t n = 0;
+    for (size_t f = 0; f < d->nfields; f++)
+        if (r->vals[f].type != IMPEX_V_NULL) r->present[n++] = r->vals[f];
+    if (sc->script && impex_script_validate(sc->script, r->present, n, &rerr))
+        return reject_row(r, b, s, row, -1, rerr.msg) ? IMPEX_ENOMEM : 1;
+    if (validating) return 0;
+
+    impex_item it = {.row = row->number, .line = row->line};
+    impex_slice parts[16];
+    if (d->nkey > sizeof parts / sizeof *parts) return IMPEX_EDESC;
+    for (size_t k = 0; k < d->nkey; k++) {
+        parts[k].ptr = r->vals[d->key[k]].ptr;
+        parts[k].len = r->vals[d->key[k]].len;
+    }
+    it.key_off = b->data.len;
+    if (impex_key_encode(parts, d->nkey, &b->data)) return IMPEX_ENOMEM;
+    it.key_len = b->data.len - it.key_off;
+    it.rec_off = b->data.len;
+    if (impex_codec_encode(r->present, n, &b->data)) return IMPEX_ENOMEM;
+    it.rec_len = b->data.len - it.rec_off;
+    if (d->has_map || d->op != IMPEX_OP_UPSERT) {
+        /* The writer may still reject this row; keep its fields for the report. */
+        it.fields_off = b->data.len;
+        if (fields_json(row, &b->data)) return IMPEX_ENOMEM;
+        it.fields_len = b->data.len - it.fields_off;
+    }
+    return impex_batch_add_item(b, &it) ? IMPEX_ENOMEM : 0;
+}
+
+/* At most four reports a second, and always the last one (csv == NULL). */
+void impex_rows_progress(run_ctx *r, impex_csv *csv)
+{
+    if (!r->opts || !r->opts->progress) return;
+    double now = elapsed(&r->t0);
+    if (csv && now - r->last_progress < 0.25) return;
+    r->last_progress = now;
+    impex_progress p = {r->rows_this_run, r->bytes_done + (csv ? impex_csv_bytes_read(csv) : 0),
+                        r->bytes_total, now};
+    r->opts->progress(r->opts->progress_ctx, &p);
+}
+
+static int cancelled(const run_ctx *r)
+{
+    return r->opts && r->opts->cancel && *r->opts->cancel;
+}
+
+/* Reads step s from the checkpoint to its end (or until stopped), pushing
+ * batches to q; with q == NULL only validates (strict mode's first pass). */
+int impex_rows_run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out, impex_err *err)
+{
+    step_ctx *sc = &r->steps[s];
+    impex_job *job = r->job;
+    const impex_descriptor *d = sc->d;
+    size_t batch_size = job->batch_size ? job->batch_size : d->batch_size;
+    uint64_t max_errors = job->max_errors ? job->max_errors : d->max_errors;
+    uint64_t step_rejected = q ? job->steps[s].counts.rejected : 0;
+    step_reader sr;
+    impex_batch *b = NULL;
+    impex_row *row;
+    impex_err ferr;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->forced_status = -1;
+    impex_err_clear(&ferr);
+    if ((rc = impex_step_open(r, s, &sr, err))) return rc;
+    impex_csv *csv = sr.csv;
+    if ((rc = ensure_scratch(r, d->nfields + 1))) goto done;
+    impex_checkpoint cp = {.phase = q ? 1 : 0, .step = s, .offset = 0, .row = 1, .line = 2};
+    if (q && job->cp.step == s && job->cp.offset > 0) {
+        cp = job->cp;
+        if ((rc = impex_csv_skip_to(csv, cp.offset, cp.row + 1, cp.line, err))) goto done;
+    }
+    if (!(b = impex_batch_new(s))) {
+        rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        rc = impex_csv_next(csv, &row, &ferr);
+        if (rc == 0) break;
+        if (rc != 1) {
+            /* The file cannot be read on: a malformed quote, a limit, a corrupt zip. */
+            char msg[1024];
+            impex_locate(msg, sizeof msg, job->steps[s].entry, sc, &ferr);
+            impex_row at = {.number = ferr.row ? ferr.row : cp.row + 1, .line = ferr.line};
+            if (!b->rows) b->first_row = at.number;
+            b->rows++; /* the record that could not be read counts as read and rejected */
+            if (reject_row(r, b, s, &at, ferr.column, ferr.msg)) {
+                rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+                goto done;
+            }
+            out->stop = 1;
+            out->forced_status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+            snprintf(out->message, sizeof out->message, "%s", msg);
+            rc = 0;
+            break;
+        }
+        if (!b->rows) b->first_row = row->number;
+        b->rows++;
+        r->rows_this_run++;
+        int res = process_row(r, b, s, row, q == NULL);
+        if (res < 0 || res > 1) {
+            rc = impex_err_set(err, res < 0 ? IMPEX_ENOMEM : res, "cannot prepare row %llu",
+                               (unsigned long long)row->number);
+            goto done;
+        }
+        step_rejected += (uint64_t)res;
+        cp.offset = row->end;
+        cp.row = row->number;
+        cp.line = row->next_line;
+        if (max_errors && step_rejected > max_errors) {
+            out->stop = 1;
+            out->forced_status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+            snprintf(out->message, sizeof out->message,
+                     "%s: stopped after %llu rejected rows (max_errors %llu); rows committed "
+                     "before row %llu are kept",
+                     job->steps[s].entry, (unsigned long long)step_rejected,
+                     (unsigned long long)max_errors, (unsigned long long)row->number);
+            break;
+        }
+        if (b->rows >= batch_size || cancelled(r)) {
+            if (q) {
+                b->cp = cp;
+                if ((rc = impex_queue_push(q, b))) {
+                    b = NULL;
+                    impex_err_set(err, rc, "the writer stopped");
+                    goto done;
+                }
+                if (!(b = impex_batch_new(s))) {
+                    rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+                    goto done;
+                }
+            } else {
+                impex_batch_free(b);
+                b = impex_batch_new(s);
+            }
+            impex_rows_progress(r, csv);
+            if (cancelled(r)) {
+                rc = IMPEX_ECANCEL;
+                goto done;
+            }
+        }
+    }
+    r->bytes_done += impex_csv_bytes_read(csv);
+    if (q) {
+        /* The step's last batch settles its status; the checkpoint moves to the next step. */
+        b->cp = (impex_checkpoint){.phase = 1, .step = s + 1, .offset = 0, .row = 0, .line = 1};
+        if (out->stop) b->cp = cp;
+        b->end_of_step = 1;
+        b->forced_status = out->forced_status;
+        if (out->message[0] && !(b->message = strdup(out->message))) {
+            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (out->stop || s + 1 == job->nsteps) b->end_of_job = 1;
+        rc = impex_queue_push(q, b);
+        b = NULL;
+        if (rc) impex_err_set(err, rc, "the writer stopped");
+    }
+done:
+    impex_batch_free(b);
+    impex_step_close(&sr);
+    return rc;
+}
+
+/* Strict mode, first pass: every row of every step is checked, nothing is
+ * written. Any rejected row ends the job with the report and no records. */
+int impex_rows_validate_all(run_ctx *r, int *failed, impex_err *err)
+{
+    impex_job *job = r->job;
+    uint64_t total_rejected = 0;
+    char message[1024] = "";
+    *failed = 0;
+    for (size_t s = 0; s < job->nsteps; s++) {
+        step_outcome out;
+        uint64_t before_rows = r->rows_this_run, before_n = r->strict_total;
+        int rc = impex_rows_run_step(r, s, NULL, &out, err);
+        if (rc) return rc;
+        job->steps[s].counts.rows = r->rows_this_run - before_rows;
+        uint64_t rej = r->strict_total - before_n;
+        job->steps[s].counts.rejected = rej;
+        total_rejected += rej;
+        if (out.message[0]) snprintf(message, sizeof message, "%s", out.message);
+        if (out.stop) break;
+    }
+    if (!total_rejected) return IMPEX_OK;
+    *failed = 1;
+    for (size_t s = 0; s < job->nsteps; s++) {
+        job->counts.rows += job->steps[s].counts.rows;
+        job->counts.rejected += job->steps[s].counts.rejected;
+        job->steps[s].status = job->steps[s].counts.rejected
+                                   ? IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS
+                                   : IMPEX_JOB_COMPLETED;
+    }
+    if (message[0]) impex_job_message(job, "%s", message);
+    impex_job_message(job, "strict validation: %llu row(s) rejected; nothing was imported",
+                      (unsigned long long)total_rejected);
+    job->status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+    impex_job_now(job->finished);
+    return impex_run_save_job(r->e, job, r, err);
+}

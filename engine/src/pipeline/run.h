@@ -1,0 +1,96 @@
+/* The import runner's internals, shared by its three files: import.c (jobs,
+ * create, run), steps.c (planning, descriptors, headers, entry readers) and
+ * rows.c (checking rows, batching, the strict pass). Not a public API. */
+#ifndef IMPEX_PIPELINE_RUN_H
+#define IMPEX_PIPELINE_RUN_H
+
+#include "io/archive.h"
+#include "io/csv.h"
+#include "io/readahead.h"
+#include "lua/descriptor.h"
+#include "lua/script.h"
+#include "pipeline/batch.h"
+#include "pipeline/import.h"
+#include "pipeline/rules.h"
+
+#include <time.h>
+
+/* One step as the parser sees it. */
+typedef struct step_ctx {
+    impex_descriptor *d;
+    size_t archive_index;
+    int *colmap;   /* column -> field index, -1 = ignored extra column */
+    char **header; /* column names as written */
+    size_t ncols;
+    impex_script *script; /* bound when d->has_validate */
+    size_t *name_len;     /* strlen of each field name, computed once */
+} step_ctx;
+
+/* One run of one job, as the parsing side holds it. */
+typedef struct run_ctx run_ctx;
+struct run_ctx {
+    impex_engine *e;
+    impex_job *job;
+    const impex_run_opts *opts;
+    impex_lua *lua;
+    impex_archive *archive;
+    step_ctx *steps;
+    impex_descriptor **descs;
+    int strict;
+    struct timespec t0;
+    double last_progress; /* seconds after t0 of the last progress report */
+    uint64_t rows_this_run, bytes_done, bytes_total;
+    /* per-row scratch */
+    impex_value *vals, *present;
+    impex_rule_scratch *scratch;
+    size_t nvals_cap;
+    impex_buf json, fields;
+    /* strict validation report */
+    impex_buf strict_rejects;
+    size_t *strict_off;
+    uint64_t *strict_row;
+    size_t *strict_step;
+    size_t strict_n;       /* kept */
+    uint64_t strict_total; /* rejected in all */
+};
+
+/* A step's input: the archive entry, read ahead on its own thread (so
+ * inflating overlaps parsing), and the CSV reader over it. */
+typedef struct step_reader {
+    impex_entry *entry;
+    impex_readahead *ra;
+    impex_csv *csv;
+} step_reader;
+
+typedef struct step_outcome {
+    int stop;          /* the job ends with this step */
+    int forced_status; /* -1 or the status to end with */
+    char message[1024];
+} step_outcome;
+
+/* import.c: writes the job in its own transaction, with the rejected rows a
+ * strict run kept when r is given. */
+int impex_run_save_job(impex_engine *e, impex_job *job, const run_ctx *r, impex_err *err);
+
+/* steps.c */
+int impex_steps_plan(run_ctx *r, impex_err *err);
+/* Loads every step's descriptor and checks every remaining header before
+ * anything is written. Returns the job status to fail with (msg says why), or -1. */
+int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen);
+int impex_step_open(run_ctx *r, size_t s, step_reader *sr, impex_err *err);
+void impex_step_close(step_reader *sr);
+void impex_step_free_header(step_ctx *sc);
+void impex_locate(char *dst, size_t size, const char *entry, const step_ctx *sc,
+                  const impex_err *e);
+
+/* rows.c */
+/* Reads step s from the checkpoint to its end (or until stopped), pushing
+ * batches to q; with q == NULL only validates (strict mode's first pass). */
+int impex_rows_run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out, impex_err *err);
+/* Strict mode's first pass over every step; *failed when any row was rejected
+ * (the job is then already ended with the report). */
+int impex_rows_validate_all(run_ctx *r, int *failed, impex_err *err);
+/* Progress to the caller's callback, at most four times a second; csv NULL = final. */
+void impex_rows_progress(run_ctx *r, impex_csv *csv);
+
+#endif
