@@ -892,38 +892,44 @@ int impex_job_scan(impex_txn *t, impex_blob_cb cb, void *ctx, impex_err *err)
     return blob_scan(t, "jobs", NULL, 0, cb, ctx, err);
 }
 
-int impex_batch_put(impex_txn *t, uint64_t job, uint64_t batch, impex_slice json, impex_err *err)
+/* Batch results and rejected rows share one layout: key (job, n), both u64 BE. */
+static int job_item_put(impex_txn *t, const char *db, const char *noun, uint64_t job, uint64_t n,
+                        impex_slice json, impex_err *err)
 {
     unsigned char k[16];
     char what[80];
     put_u64be(k, job);
-    put_u64be(k + 8, batch);
-    snprintf(what, sizeof what, "batch %" PRIu64 " of job %" PRIu64, batch, job);
-    return db_put(t, "batches", k, sizeof k, json, what, err);
+    put_u64be(k + 8, n);
+    snprintf(what, sizeof what, "%s %" PRIu64 " of job %" PRIu64, noun, n, job);
+    return db_put(t, db, k, sizeof k, json, what, err);
+}
+
+static int job_item_scan(impex_txn *t, const char *db, uint64_t job, impex_blob_cb cb, void *ctx,
+                         impex_err *err)
+{
+    unsigned char k[8];
+    put_u64be(k, job);
+    return blob_scan(t, db, k, sizeof k, cb, ctx, err);
+}
+
+int impex_batch_put(impex_txn *t, uint64_t job, uint64_t batch, impex_slice json, impex_err *err)
+{
+    return job_item_put(t, "batches", "batch", job, batch, json, err);
 }
 
 int impex_batch_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err)
 {
-    unsigned char k[8];
-    put_u64be(k, job);
-    return blob_scan(t, "batches", k, sizeof k, cb, ctx, err);
+    return job_item_scan(t, "batches", job, cb, ctx, err);
 }
 
 int impex_reject_put(impex_txn *t, uint64_t job, uint64_t seq, impex_slice json, impex_err *err)
 {
-    unsigned char k[16];
-    char what[80];
-    put_u64be(k, job);
-    put_u64be(k + 8, seq);
-    snprintf(what, sizeof what, "reject %" PRIu64 " of job %" PRIu64, seq, job);
-    return db_put(t, "rejects", k, sizeof k, json, what, err);
+    return job_item_put(t, "rejects", "reject", job, seq, json, err);
 }
 
 int impex_reject_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err)
 {
-    unsigned char k[8];
-    put_u64be(k, job);
-    return blob_scan(t, "rejects", k, sizeof k, cb, ctx, err);
+    return job_item_scan(t, "rejects", job, cb, ctx, err);
 }
 
 static int file_key(const impex_store *s, const char *file_id, impex_err *err)
