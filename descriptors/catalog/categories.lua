@@ -5,6 +5,7 @@ return {
   format = "csv",
   key = { "CatalogName", "CategoryCode" },
   operation = "upsert",
+  operations = { "upsert", "insert", "update", "delete" }, -- what --operation may choose
   fields = {
     { "CatalogName", required = true, maxlen = 100 },
     { "CategoryCode", required = true, maxlen = 100, pattern = "[A-Za-z0-9][A-Za-z0-9_.-]*" },

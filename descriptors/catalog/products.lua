@@ -17,6 +17,7 @@ return {
   format = "csv",
   key = { "MasterCatalogName", "ProductCode" },
   operation = "upsert",
+  operations = { "upsert", "insert", "update", "delete" }, -- what --operation may choose
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100, pattern = "[A-Za-z0-9][A-Za-z0-9_.-]*" },

@@ -56,4 +56,25 @@ cp "$WORK/upsert-extra.csv" "$WORK/extras1.csv"
 run_impex 0 import --group things-extras "$WORK/extras1.csv"
 run_impex 0 get Things X1 --json
 expect_eq "extra column ignored" '{"Code":"X1","Name":"xigua"}' "$OUT"
+# A request may choose another operation only among those the descriptor allows.
+printf 'Code,Name\nA,x\n' >"$WORK/upsert-op.csv"
+run_impex 4 import --group things-upsert "$WORK/upsert-op.csv" --operation delete --json
+expect_eq "refused operation" INVALID_OPERATION_TYPE "$(jq -r .status <<<"$OUT")"
+expect_contains "refusal names what is allowed" "descriptors/ops/upsert.lua: operation delete is not allowed (allowed: upsert)" "$(jq -r '.messages[0]' <<<"$OUT")"
+run_impex 0 get Things A --json
+expect_eq "nothing written on a refused operation" apple "$(jq -r .Name <<<"$OUT")"
+run_impex 2 import --group things-upsert "$WORK/upsert-op.csv" --operation purge
+expect_contains "unknown operation" "unknown operation 'purge'" "$ERR"
+
+# The catalog allows every operation: a delete file needs the key columns only.
+export IMPEX_SCRIPTS=$IMPEX_SOURCE_ROOT
+python3 "$GEN" "$WORK/cat.zip" --products 20 --categories 2
+run_impex 0 import --group catalog "$WORK/cat.zip"
+printf 'MasterCatalogName,ProductCode,ProductName\nMaster,P0000003,ignored\nMaster,P0000007,\n' >"$WORK/Products.csv"
+run_impex 0 import --group catalog "$WORK/Products.csv" --operation delete --json
+expect_eq "catalog delete" "2 0" "$(jq -r '"\(.imported) \(.rejected)"' <<<"$OUT")"
+expect_eq "job records the operation" delete "$(jq -r .operation <<<"$OUT")"
+run_impex 0 count Products
+expect_eq "products after delete" 18 "$OUT"
+run_impex 2 get Products Master/P0000003
 done_ok

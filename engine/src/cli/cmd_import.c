@@ -172,6 +172,8 @@ int cmd_import(cli *c)
             o.group = c->argv[++i];
         else if (!strcmp(a, "--strategy") && has_value)
             o.strategy = c->argv[++i];
+        else if (!strcmp(a, "--operation") && has_value)
+            o.operation = c->argv[++i];
         else if (!strcmp(a, "--max-errors") && has_value) {
             if (parse_u64(c->argv[++i], &o.max_errors)) goto usage;
         } else if (!strcmp(a, "--batch-size") && has_value) {
@@ -199,7 +201,8 @@ int cmd_import(cli *c)
     return status;
 usage:
     fprintf(stderr, "usage: impex import --group NAME FILE [--strategy skip|strict] "
-                    "[--max-errors N] [--batch-size N] [--json]\n");
+                    "[--operation upsert|insert|update|delete] [--max-errors N] [--batch-size N] "
+                    "[--json]\n");
     return EXIT_USAGE;
 }
 

@@ -17,7 +17,7 @@
 static const char *const desc_keys[] = {
     "name",      "resource",   "format",   "entry",      "key",
     "operation", "batch_size", "on_error", "max_errors", "allow_extra_columns",
-    "fields",    "validate",   "map",      NULL,
+    "fields",    "validate",   "map",      "operations", NULL,
 };
 
 static const char *const rule_keys[] = {
@@ -209,6 +209,52 @@ static int get_choice(lua_State *L, parse_ctx *c, int idx, const char *key,
     }
     lua_pop(L, 1);
     return rc;
+}
+
+/* "operations": a list of operation names; each sets its bit in *mask. */
+static int get_ops(lua_State *L, parse_ctx *c, int idx, unsigned *mask)
+{
+    int t = rawfield(L, idx, "operations");
+    int rc = IMPEX_OK;
+    if (t == LUA_TTABLE) {
+        unsigned m = 0;
+        size_t n = (size_t)lua_rawlen(L, -1);
+        for (size_t i = 1; i <= n && !rc; i++) {
+            lua_rawgeti(L, -1, (lua_Integer)i);
+            int op = lua_type(L, -1) == LUA_TSTRING ? impex_op_parse(lua_tostring(L, -1)) : -1;
+            lua_pop(L, 1);
+            if (op < 0)
+                rc = bad(c, "", "operations",
+                         "must list \"upsert\", \"insert\", \"update\" or \"delete\"");
+            else
+                m |= 1u << op;
+        }
+        if (!rc && !n) rc = bad(c, "", "operations", "must not be empty");
+        if (!rc) *mask = m;
+    } else if (t != LUA_TNIL) {
+        rc = bad(c, "", "operations", "must be a list of operation names");
+    }
+    lua_pop(L, 1);
+    return rc;
+}
+
+int impex_descriptor_is_key(const impex_descriptor *d, size_t i)
+{
+    for (size_t k = 0; k < d->nkey; k++)
+        if (d->key[k] == i) return 1;
+    return 0;
+}
+
+const char *impex_op_name(impex_op op)
+{
+    return (unsigned)op < 4 ? op_names[op] : "?";
+}
+
+int impex_op_parse(const char *name)
+{
+    for (int i = 0; name && op_names[i]; i++)
+        if (!strcmp(name, op_names[i])) return i;
+    return -1;
 }
 
 /* Length of the array at idx when it is a proper sequence 1..n (n >= 1) of
@@ -486,6 +532,10 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     if (get_choice(L, c, 2, "on_error", strategy_names, &strategy)) return c->rc;
     d->op = (impex_op)op;
     d->strategy = (impex_strategy)strategy;
+    d->allowed_ops = 1u << op;
+    if (get_ops(L, c, 2, &d->allowed_ops)) return c->rc;
+    if (!(d->allowed_ops & (1u << op)))
+        return bad(c, "", "operations", "must include the descriptor's own operation");
     lua_Integer batch = 500, max_errors = 0;
     if (get_int(L, c, 2, "batch_size", "", 1, MAX_BATCH, &batch)) return c->rc;
     if (get_int(L, c, 2, "max_errors", "", 0, LUA_MAXINTEGER, &max_errors)) return c->rc;

@@ -3,7 +3,8 @@
  * A descriptor file returns a table (see README "Descriptors"):
  *   name, resource, format ("csv"), entry (glob on the zip entry's base name,
  *   case-insensitive; default "<resource>.csv"), key (column name or list),
- *   operation ("upsert" | "insert" | "update" | "delete"), batch_size (500),
+ *   operation ("upsert" | "insert" | "update" | "delete"), operations (the
+ *   ones a request may choose instead; default: just `operation`), batch_size (500),
  *   on_error ("skip" | "strict"), max_errors (0 = no limit),
  *   allow_extra_columns (false), fields (ordered list of rules),
  *   validate(row) and map(row, existing) (optional functions).
@@ -55,12 +56,13 @@ typedef struct impex_field_rule {
 } impex_field_rule;
 
 typedef struct impex_descriptor {
-    char *name;       /* "products" */
-    char *path;       /* "descriptors/catalog/products.lua" (relative to the scripts root) */
-    char *resource;   /* "Products" */
-    char *format;     /* "csv" */
-    char *entry_glob; /* "Products.csv" */
-    impex_op op;
+    char *name;           /* "products" */
+    char *path;           /* "descriptors/catalog/products.lua" (relative to the scripts root) */
+    char *resource;       /* "Products" */
+    char *format;         /* "csv" */
+    char *entry_glob;     /* "Products.csv" */
+    impex_op op;          /* the default operation */
+    unsigned allowed_ops; /* bit (1 << impex_op) per operation a request may ask for */
     size_t batch_size;
     impex_strategy strategy;
     uint64_t max_errors; /* 0 = unlimited */
@@ -79,8 +81,15 @@ int impex_descriptor_load(impex_lua *L, const char *relpath, impex_descriptor **
                           impex_err *err);
 void impex_descriptor_free(impex_descriptor *d);
 
+/* "upsert", "insert", "update", "delete"; parses back with impex_op_parse (-1 if unknown). */
+const char *impex_op_name(impex_op op);
+int impex_op_parse(const char *name);
+
 /* Index of the field named name (case-insensitive), or -1. */
 int impex_descriptor_field(const impex_descriptor *d, const char *name, size_t len);
+
+/* Whether field i is part of the key. */
+int impex_descriptor_is_key(const impex_descriptor *d, size_t i);
 
 /* Whether the zip entry name (its base name is used) matches d's glob. */
 int impex_descriptor_matches(const impex_descriptor *d, const char *entry_name);

@@ -127,6 +127,10 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
     if (o->strategy && strcmp(o->strategy, "skip") && strcmp(o->strategy, "strict"))
         return impex_err_set(err, IMPEX_EUSAGE, "unknown strategy '%s' (skip or strict)",
                              o->strategy);
+    if (o->operation && impex_op_parse(o->operation) < 0)
+        return impex_err_set(err, IMPEX_EUSAGE,
+                             "unknown operation '%s' (upsert, insert, update or delete)",
+                             o->operation);
     if (access(file, R_OK))
         return impex_err_set(err, IMPEX_EIO, "cannot read %s: %s", file, strerror(errno));
     /* An unknown group is the caller's mistake: refuse it before a job exists. */
@@ -152,6 +156,7 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
     snprintf(path, sizeof path, "%s/files/job-%llu/%s", e->data_dir, (unsigned long long)id, base);
     job->file = strdup(path);
     job->strategy = o->strategy ? strdup(o->strategy) : NULL;
+    job->operation = o->operation ? strdup(o->operation) : NULL;
     job->max_errors = o->max_errors;
     job->batch_size = o->batch_size;
     if ((rc = copy_file(file, path, err))) goto fail;

@@ -19,9 +19,10 @@
 typedef struct impex_import_opts {
     const char *tenant;
     const char *group;
-    const char *strategy; /* "skip" | "strict" | NULL = the descriptors' */
-    uint64_t max_errors;  /* 0 = the descriptors' */
-    uint64_t batch_size;  /* 0 = the descriptors' */
+    const char *strategy;  /* "skip" | "strict" | NULL = the descriptors' */
+    const char *operation; /* "upsert" | "insert" | "update" | "delete" | NULL = the descriptors' */
+    uint64_t max_errors;   /* 0 = the descriptors' */
+    uint64_t batch_size;   /* 0 = the descriptors' */
 } impex_import_opts;
 
 int impex_import_create(impex_engine *e, const impex_import_opts *o, const char *file,

@@ -96,6 +96,7 @@ void impex_job_free(impex_job *j)
     free(j->source);
     free(j->file);
     free(j->strategy);
+    free(j->operation);
     free(j);
 }
 
@@ -171,18 +172,17 @@ int impex_job_to_json(const impex_job *j, impex_buf *out)
                            "offset", (json_int_t)j->cp.offset, "row", (json_int_t)j->cp.row, "line",
                            (json_int_t)j->cp.line, "batch", (json_int_t)j->cp.batch);
     json_t *root = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, "
-        "s:o, "
-        "s:o, s:o, s:o, s:o}",
+        "{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+        "s:o, s:o, s:o, s:o, s:o, s:o}",
         "id", (json_int_t)j->id, "type", "import", "tenant", j->tenant, "group", j->group, "source",
         j->source, "file", str_or_null(j->file), "status", impex_job_status_name(j->status),
         "isComplete", impex_job_status_final(j->status), "strategy", str_or_null(j->strategy),
-        "maxErrors", (json_int_t)j->max_errors, "batchSize", (json_int_t)j->batch_size, "rows",
-        (json_int_t)j->counts.rows, "imported", (json_int_t)j->counts.imported, "rejected",
-        (json_int_t)j->counts.rejected, "batches", (json_int_t)j->batches, "checkpoint", cp,
-        "resources", steps, "messages", msgs, "created", str_or_null(j->created), "started",
-        str_or_null(j->started), "updated", str_or_null(j->updated), "finished",
-        str_or_null(j->finished));
+        "operation", str_or_null(j->operation), "maxErrors", (json_int_t)j->max_errors, "batchSize",
+        (json_int_t)j->batch_size, "rows", (json_int_t)j->counts.rows, "imported",
+        (json_int_t)j->counts.imported, "rejected", (json_int_t)j->counts.rejected, "batches",
+        (json_int_t)j->batches, "checkpoint", cp, "resources", steps, "messages", msgs, "created",
+        str_or_null(j->created), "started", str_or_null(j->started), "updated",
+        str_or_null(j->updated), "finished", str_or_null(j->finished));
     if (!root) return IMPEX_ENOMEM;
     char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
@@ -218,6 +218,7 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
         goto bad;
     j->file = dup_or_null(json_string_value(json_object_get(root, "file")));
     j->strategy = dup_or_null(json_string_value(json_object_get(root, "strategy")));
+    j->operation = dup_or_null(json_string_value(json_object_get(root, "operation")));
     j->max_errors = get_u64(root, "maxErrors");
     j->batch_size = get_u64(root, "batchSize");
     if (status_from_name(json_string_value(json_object_get(root, "status")), &j->status)) goto bad;

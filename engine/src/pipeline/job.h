@@ -59,6 +59,7 @@ typedef struct impex_job {
     char *source;        /* the file name as given by the user */
     char *file;          /* the job's copy in the file store (absolute path) */
     char *strategy;      /* "skip" or "strict", NULL = each descriptor's own */
+    char *operation;     /* "upsert", "insert", "update", "delete"; NULL = each descriptor's own */
     uint64_t max_errors; /* 0 = each descriptor's own */
     uint64_t batch_size; /* 0 = each descriptor's own */
     impex_job_status status;

@@ -100,6 +100,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     for (size_t c = 0; c < sc->ncols; c++) {
         int fi = sc->colmap[c];
         if (fi < 0) continue;
+        if (d->op == IMPEX_OP_DELETE && !impex_descriptor_is_key(d, (size_t)fi)) continue;
         const impex_field *fld = &row->fields[c];
         size_t bad = impex_utf8_check(fld->ptr, fld->len);
         if (bad < fld->len) {

@@ -91,7 +91,9 @@ static int map_header(step_ctx *sc, const char *entry, const impex_row *row, imp
         int idx = impex_descriptor_field(d, f->ptr, f->len);
         sc->colmap[c] = idx;
         if (idx < 0) {
-            if (!d->allow_extra_columns) append_name(&unknown, sc->header[c]);
+            /* A delete needs the key only; whatever else the file carries is ignored. */
+            if (!d->allow_extra_columns && d->op != IMPEX_OP_DELETE)
+                append_name(&unknown, sc->header[c]);
             continue;
         }
         if (seen[idx]) {
@@ -101,7 +103,9 @@ static int map_header(step_ctx *sc, const char *entry, const impex_row *row, imp
         seen[idx] = 1;
     }
     for (size_t i = 0; i < d->nfields; i++)
-        if (d->fields[i].required && !seen[i]) append_name(&missing, d->fields[i].name);
+        if (d->fields[i].required && !seen[i] &&
+            (d->op != IMPEX_OP_DELETE || impex_descriptor_is_key(d, i)))
+            append_name(&missing, d->fields[i].name);
     free(seen);
     int rc = 0;
     if (missing.len || unknown.len || dup.len) {
@@ -183,6 +187,22 @@ int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen)
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
         r->descs[s] = sc->d;
+        if (job->operation) {
+            /* A request may choose another operation only among those the
+             * descriptor allows; refused before anything is written. */
+            int op = impex_op_parse(job->operation);
+            if (op < 0 || !(sc->d->allowed_ops & (1u << op))) {
+                impex_buf allowed = {0};
+                for (int k = 0; k < 4; k++)
+                    if (sc->d->allowed_ops & (1u << k))
+                        append_name(&allowed, impex_op_name((impex_op)k));
+                snprintf(msg, msglen, "%s: operation %s is not allowed (allowed: %s)", sc->d->path,
+                         job->operation, allowed.ptr ? allowed.ptr : "none");
+                impex_buf_free(&allowed);
+                return IMPEX_JOB_INVALID_OPERATION_TYPE;
+            }
+            sc->d->op = (impex_op)op;
+        }
         if (!(sc->name_len = calloc(sc->d->nfields + 1, sizeof *sc->name_len))) goto nomem;
         for (size_t f = 0; f < sc->d->nfields; f++)
             sc->name_len[f] = strlen(sc->d->fields[f].name);
