@@ -27,8 +27,10 @@ typedef struct cli {
     char **argv;
 } cli;
 
-/* Opens the engine for the command (read_only for queries). Prints errors. */
-int cli_open(const cli *c, int read_only, impex_engine **out);
+/* Opens the engine for the command. Prints errors. */
+int cli_open(const cli *c, impex_engine **out);
+/* A whole number written in digits only: 0 on success, -1 otherwise. */
+int cli_parse_u64(const char *s, uint64_t *out);
 /* Exit status for a job's status. */
 int cli_exit_for(const impex_job *job);
 /* Prints the job: one JSON object with --json, else a human summary. */

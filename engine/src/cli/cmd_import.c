@@ -7,23 +7,30 @@
 #include <time.h>
 #include <unistd.h>
 
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || s[0] == '-') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end) return -1;
+    *out = v;
+    return 0;
+}
+
 /* A positive whole number from the environment, or 0 when unset; -1 when malformed. */
 static int env_u64(const char *name, uint64_t *out)
 {
     const char *v = getenv(name);
-    char *end;
     *out = 0;
     if (!v || !*v) return 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*end || v[0] == '-' || n == 0) {
+    if (cli_parse_u64(v, out) || *out == 0) {
         fprintf(stderr, "impex: %s must be a positive whole number, not '%s'\n", name, v);
         return -1;
     }
-    *out = n;
     return 0;
 }
 
-int cli_open(const cli *c, int read_only, impex_engine **out)
+int cli_open(const cli *c, impex_engine **out)
 {
     impex_err err;
     impex_err_clear(&err);
@@ -33,7 +40,6 @@ int cli_open(const cli *c, int read_only, impex_engine **out)
     impex_lua_limits_default(&lua);
     impex_engine_opts o = {.data_dir = c->data_dir,
                            .scripts_root = c->scripts_root,
-                           .read_only = read_only,
                            .limits = &lim,
                            .lua_limits = &lua};
     uint64_t map, gc, total, ratio, instr, mem;
@@ -151,16 +157,6 @@ static int run_and_report(cli *c, impex_engine *e, uint64_t id)
     return status;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s) return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || s[0] == '-') return -1;
-    *out = v;
-    return 0;
-}
-
 int cmd_import(cli *c)
 {
     impex_import_opts o = {.tenant = c->tenant};
@@ -175,9 +171,9 @@ int cmd_import(cli *c)
         else if (!strcmp(a, "--operation") && has_value)
             o.operation = c->argv[++i];
         else if (!strcmp(a, "--max-errors") && has_value) {
-            if (parse_u64(c->argv[++i], &o.max_errors)) goto usage;
+            if (cli_parse_u64(c->argv[++i], &o.max_errors)) goto usage;
         } else if (!strcmp(a, "--batch-size") && has_value) {
-            if (parse_u64(c->argv[++i], &o.batch_size) || o.batch_size == 0) goto usage;
+            if (cli_parse_u64(c->argv[++i], &o.batch_size) || o.batch_size == 0) goto usage;
         } else if (a[0] == '-' || file)
             goto usage;
         else
@@ -185,7 +181,7 @@ int cmd_import(cli *c)
     }
     if (!o.group || !file) goto usage;
     impex_engine *e;
-    if (cli_open(c, 0, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     impex_err err;
     impex_err_clear(&err);
     uint64_t id;
@@ -230,12 +226,12 @@ static int collect_pending(void *ctx, uint64_t id, impex_slice js)
 int cmd_resume(cli *c)
 {
     uint64_t one = 0;
-    if (c->argc > 1 || (c->argc == 1 && parse_u64(c->argv[0], &one))) {
+    if (c->argc > 1 || (c->argc == 1 && cli_parse_u64(c->argv[0], &one))) {
         fprintf(stderr, "usage: impex resume [ID] [--json]\n");
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (cli_open(c, 0, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     impex_err err;
     impex_err_clear(&err);
     pending p = {.tenant = c->tenant};

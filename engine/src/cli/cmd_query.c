@@ -7,18 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A job id: a whole number from 1 up. */
 static int parse_id(const char *s, uint64_t *out)
 {
-    char *end;
-    if (!s || !*s || s[0] == '-') return -1;
-    *out = strtoull(s, &end, 10);
-    return *end || !*out ? -1 : 0;
-}
-
-/* Queries open the store like a writer would: a data dir that does not exist yet reads as empty. */
-static int open_ro(cli *c, impex_engine **e)
-{
-    return cli_open(c, 0, e) ? EXIT_ENGINE : EXIT_OK;
+    return cli_parse_u64(s, out) || *out == 0 ? -1 : 0;
 }
 
 /* The tenant's job id, or an exit status with the reason printed. */
@@ -65,7 +57,7 @@ int cmd_jobs(cli *c)
         fprintf(stderr, "usage: impex jobs [--json]\n");
         return EXIT_USAGE;
     }
-    if (open_ro(c, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     impex_err err;
     impex_txn *txn;
     list_ctx l = {c, 1};
@@ -92,7 +84,7 @@ int cmd_job(cli *c)
     }
     impex_engine *e;
     impex_job *job;
-    if (open_ro(c, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     int status = load_job(c, e, id, &job);
     if (status) {
         impex_engine_close(e);
@@ -185,7 +177,7 @@ int cmd_errors(cli *c)
     }
     impex_engine *e;
     impex_job *job;
-    if (open_ro(c, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     int rc = load_job(c, e, id, &job);
     if (rc) {
         impex_engine_close(e);
@@ -240,7 +232,7 @@ int cmd_get(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (open_ro(c, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     impex_err err;
     impex_txn *txn;
     impex_buf key = {0}, out = {0};
@@ -276,7 +268,7 @@ int cmd_count(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (open_ro(c, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     impex_err err;
     impex_txn *txn;
     uint64_t n = 0;
@@ -308,7 +300,7 @@ int cmd_dump(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (open_ro(c, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) return EXIT_ENGINE;
     impex_err err;
     impex_txn *txn;
     impex_buf out = {0};
