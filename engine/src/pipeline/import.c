@@ -243,6 +243,7 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
     if (rc) return rc;
     if ((rc = impex_job_load(e, NULL, job_id, &r.job, err))) goto done;
     impex_job *job = r.job;
+    r.tenant_len = strlen(job->tenant);
     if (impex_job_status_final(job->status)) goto done;
     if ((rc = impex_lua_new(e->scripts_root, &e->lua_limits, &r.lua, err))) goto done;
 

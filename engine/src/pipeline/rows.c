@@ -120,7 +120,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         }
     }
     /* LMDB keys are at most 511 bytes: tenant, NUL, parts, separators. */
-    size_t klen = strlen(r->job->tenant) + d->nkey;
+    size_t klen = r->tenant_len + d->nkey;
     for (size_t k = 0; k < d->nkey; k++)
         klen += r->vals[d->key[k]].len;
     if (klen > 500) {

@@ -31,6 +31,7 @@ typedef struct run_ctx run_ctx;
 struct run_ctx {
     impex_engine *e;
     impex_job *job;
+    size_t tenant_len; /* strlen(job->tenant), for the per-row key length check */
     const impex_run_opts *opts;
     impex_lua *lua;
     impex_archive *archive;
