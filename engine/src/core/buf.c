@@ -59,13 +59,7 @@ int impex_buf_printf(impex_buf *b, const char *fmt, ...)
 int impex_buf_put_varint(impex_buf *b, uint64_t v)
 {
     char tmp[10];
-    size_t n = 0;
-    do {
-        unsigned char byte = v & 0x7f;
-        v >>= 7;
-        tmp[n++] = (char)(v ? byte | 0x80 : byte);
-    } while (v);
-    return impex_buf_append(b, tmp, n);
+    return impex_buf_append(b, tmp, (size_t)(impex_put_varint(tmp, v) - tmp));
 }
 
 int impex_get_varint(const char **p, const char *end, uint64_t *out)

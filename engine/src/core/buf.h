@@ -25,6 +25,18 @@ int impex_buf_append(impex_buf *b, const void *data, size_t len);
 int impex_buf_putc(impex_buf *b, char c);
 int impex_buf_puts(impex_buf *b, const char *s);
 int impex_buf_printf(impex_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes an unsigned LEB128 varint at p (room for 10 bytes); returns the
+ * byte after it. Inline: the record codec calls it four times a field. */
+static inline char *impex_put_varint(char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (char)v;
+    return p;
+}
+
 /* Appends an unsigned LEB128 varint. */
 int impex_buf_put_varint(impex_buf *b, uint64_t v);
 /* Appends s as a JSON string literal, quotes included (invalid UTF-8 bytes become U+FFFD). */

@@ -3,16 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *put_varint(char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (char)v;
-    return p;
-}
-
 /* Hot path of every import: one reservation, then plain stores. */
 int impex_codec_encode(const impex_value *vals, size_t n, impex_buf *out)
 {
@@ -22,13 +12,13 @@ int impex_codec_encode(const impex_value *vals, size_t n, impex_buf *out)
     if (impex_buf_reserve(out, need)) return IMPEX_ENOMEM;
     char *p = out->ptr + out->len;
     *p++ = IMPEX_CODEC_VERSION;
-    p = put_varint(p, n);
+    p = impex_put_varint(p, n);
     for (size_t i = 0; i < n; i++) {
-        p = put_varint(p, vals[i].name_len);
+        p = impex_put_varint(p, vals[i].name_len);
         memcpy(p, vals[i].name, vals[i].name_len);
         p += vals[i].name_len;
         *p++ = (char)vals[i].type;
-        p = put_varint(p, vals[i].len);
+        p = impex_put_varint(p, vals[i].len);
         memcpy(p, vals[i].ptr, vals[i].len);
         p += vals[i].len;
     }
