@@ -62,7 +62,7 @@ expect_contains "bad utf-8 reason" "invalid UTF-8 at byte 4 of the value" "$OUT"
 
 import_as dupheader "$H/duplicate-header.csv" 4
 expect_eq "duplicate header status" FAILED_HEADERS "$(jq -r .status <<<"$OUT")"
-expect_contains "duplicate header named" "duplicated column(s): ProductCode" "$(jq -r '.messages[0]' <<<"$OUT")"
+expect_contains "duplicate header named" "duplicated column(s): \"ProductCode\"" "$(jq -r '.messages[0]' <<<"$OUT")"
 
 import_as bom "$H/bom.csv" 0
 run_impex 0 "${T[@]}" get Products Master/OK-1 --json
@@ -81,8 +81,8 @@ expect_eq "formula stored as text" '=HYPERLINK("http://x","y")' "$(jq -r .Produc
 printf 'MasterCatalogName,ProductCode,Colour\nMaster,X-1,red\n' >"$WORK/Products.csv"
 run_impex 4 --tenant headers import --group catalog "$WORK/Products.csv" --json
 expect_eq "header status" FAILED_HEADERS "$(jq -r .status <<<"$OUT")"
-expect_contains "missing columns named" "missing required column(s): ProductType, ProductUsage, ProductName, Price" "$(jq -r '.messages[0]' <<<"$OUT")"
-expect_contains "unknown column named" "unknown column(s): Colour" "$(jq -r '.messages[0]' <<<"$OUT")"
+expect_contains "missing columns named" "missing required column(s): \"ProductType\", \"ProductUsage\", \"ProductName\", \"Price\"" "$(jq -r '.messages[0]' <<<"$OUT")"
+expect_contains "unknown column named" "unknown column(s): \"Colour\"" "$(jq -r '.messages[0]' <<<"$OUT")"
 run_impex 0 --tenant headers count Products
 expect_eq "nothing written on header failure" 0 "$OUT"
 

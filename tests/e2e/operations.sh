@@ -51,7 +51,7 @@ run_impex 2 get Things M2
 # Unknown columns fail the job unless the descriptor allows extras; then they are ignored.
 printf 'Code,Name,Colour\nX1,xigua,green\n' >"$WORK/upsert-extra.csv"
 run_impex 4 import --group things-upsert "$WORK/upsert-extra.csv" --json
-expect_contains "unknown column refused" "unknown column(s): Colour" "$(jq -r '.messages[0]' <<<"$OUT")"
+expect_contains "unknown column refused" "unknown column(s): \"Colour\"" "$(jq -r '.messages[0]' <<<"$OUT")"
 cp "$WORK/upsert-extra.csv" "$WORK/extras1.csv"
 run_impex 0 import --group things-extras "$WORK/extras1.csv"
 run_impex 0 get Things X1 --json

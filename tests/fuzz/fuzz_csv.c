@@ -57,12 +57,12 @@ static void drain(impex_csv *c, const src *s, run *r, uint64_t prev_end, uint64_
     for (;;) {
         impex_row *row;
         int rc = impex_csv_next(c, &row, &r->err);
-        if (rc != 1) {
+        if (rc || !row) {
             r->rc = rc;
-            check(rc == 0 || rc == r->err.code);
+            check(rc == 0 || (rc == r->err.code && !row));
             /* Finished readers stay finished. */
             impex_err again;
-            check(impex_csv_next(c, &row, &again) == rc);
+            check(impex_csv_next(c, &row, &again) == rc && !row);
             return;
         }
         check(row->number == number++);

@@ -39,14 +39,15 @@ static char *strf(const char *fmt, ...)
 typedef struct mem_src {
     const char *data;
     size_t len, pos, chunk;
-    int fail_at; /* >= 0: fail once pos reaches this offset */
+    int fail_at;   /* >= 0: fail once pos reaches this offset */
+    int fail_code; /* the code it fails with; 0 = IMPEX_EIO */
 } mem_src;
 
 static ssize_t mem_read(void *ctx, void *buf, size_t len, impex_err *err)
 {
     mem_src *m = ctx;
     if (m->fail_at >= 0 && m->pos >= (size_t)m->fail_at) {
-        impex_err_set(err, IMPEX_EIO, "disk on fire");
+        impex_err_set(err, m->fail_code ? m->fail_code : IMPEX_EIO, "disk on fire");
         return -1;
     }
     size_t n = m->len - m->pos;
@@ -131,7 +132,7 @@ static void drain(impex_csv *c, tdoc *d)
     for (;;) {
         impex_row *r = NULL;
         int rc = impex_csv_next(c, &r, &d->err);
-        if (rc != 1) {
+        if (rc || !r) {
             d->rc = rc;
             return;
         }
@@ -146,7 +147,7 @@ static void drain(impex_csv *c, tdoc *d)
 
 static void parse_mem(const char *data, size_t len, size_t chunk, const impex_csv_opts *o, tdoc *d)
 {
-    mem_src m = {data, len, 0, chunk, -1};
+    mem_src m = {data, len, 0, chunk, -1, 0};
     impex_csv *c = NULL;
     impex_err err;
     memset(d, 0, sizeof *d);
@@ -363,12 +364,12 @@ static void check_offsets_and_resume(const gen *g)
     for (size_t ci = 0; ci < 3; ci++) {
         for (size_t k = 0; k < d.n; k++) {
             for (int with_header = 0; with_header < 2; with_header++) {
-                mem_src m = {s, len, 0, chunks[ci], -1};
+                mem_src m = {s, len, 0, chunks[ci], -1, 0};
                 impex_csv *c;
                 impex_err err;
                 impex_row *r;
                 assert_int_equal(impex_csv_open(mem_read, &m, NULL, &c, &err), 0);
-                if (with_header) assert_int_equal(impex_csv_next(c, &r, &err), 1);
+                if (with_header) assert_int_equal(impex_csv_next(c, &r, &err), 0);
                 if (with_header && k == 0) {
                     /* Resuming right after the header is a no-op skip. */
                     assert_int_equal(
@@ -423,7 +424,7 @@ static void test_offsets_crlf(void **state)
     parse_mem(g.doc.ptr, g.doc.len, 64 * 1024, NULL, &d);
     for (size_t k = 0; k + 1 < d.n; k++) {
         assert_int_equal(g.doc.ptr[d.rows[k].end - 1], '\n');
-        mem_src m = {g.doc.ptr, g.doc.len, 0, 3, -1};
+        mem_src m = {g.doc.ptr, g.doc.len, 0, 3, -1, 0};
         impex_csv *c;
         impex_err err;
         impex_row *r;
@@ -431,7 +432,8 @@ static void test_offsets_crlf(void **state)
         assert_int_equal(
             impex_csv_skip_to(c, d.rows[k].end - 1, k + 2, line_at(g.doc.ptr, d.rows[k].end), &err),
             0);
-        assert_int_equal(impex_csv_next(c, &r, &err), 1);
+        assert_int_equal(impex_csv_next(c, &r, &err), 0);
+        assert_non_null(r);
         trow t;
         copy_row(&t, r);
         assert_row_equal(&t, &d.rows[k + 1]);
@@ -512,12 +514,12 @@ static void test_unterminated_quote(void **state)
     free(path);
     static const size_t chunks[] = {64 * 1024, 1};
     for (size_t ci = 0; ci < 2; ci++) {
-        mem_src m = {data, len, 0, chunks[ci], -1};
+        mem_src m = {data, len, 0, chunks[ci], -1, 0};
         impex_csv *c;
         impex_err err;
         impex_row *r;
         assert_int_equal(impex_csv_open(mem_read, &m, NULL, &c, &err), 0);
-        assert_int_equal(impex_csv_next(c, &r, &err), 1); /* the header */
+        assert_int_equal(impex_csv_next(c, &r, &err), 0); /* the header */
         impex_err_clear(&err);
         assert_int_equal(impex_csv_next(c, &r, &err), IMPEX_EFORMAT);
         assert_int_equal(err.code, IMPEX_EFORMAT);
@@ -625,19 +627,42 @@ static void test_row_too_long(void **state)
     impex_buf_free(&b);
 }
 
-static void test_source_error(void **state)
+/* Out of memory in the byte source (IMPEX_ENOMEM, the lowest error code) is
+ * an error like any other, never mistaken for "a row": the last row is not
+ * handed out again. */
+static void test_source_out_of_memory(void **state)
 {
     (void)state;
     const char *s = "a,b\n1,2\n3,4\n";
-    mem_src m = {s, strlen(s), 0, 4, 8};
+    mem_src m = {s, strlen(s), 0, 4, 8, IMPEX_ENOMEM};
     impex_csv *c;
     impex_err err;
     impex_row *r;
     assert_int_equal(impex_csv_open(mem_read, &m, NULL, &c, &err), 0);
-    assert_int_equal(impex_csv_next(c, &r, &err), 1);
-    assert_int_equal(impex_csv_next(c, &r, &err), 1);
+    assert_int_equal(impex_csv_next(c, &r, &err), 0);
+    assert_int_equal(impex_csv_next(c, &r, &err), 0);
+    assert_string_equal(r->fields[1].ptr, "2");
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(impex_csv_next(c, &r, &err), IMPEX_ENOMEM);
+        assert_null(r);
+    }
+    impex_csv_close(c);
+}
+
+static void test_source_error(void **state)
+{
+    (void)state;
+    const char *s = "a,b\n1,2\n3,4\n";
+    mem_src m = {s, strlen(s), 0, 4, 8, 0};
+    impex_csv *c;
+    impex_err err;
+    impex_row *r;
+    assert_int_equal(impex_csv_open(mem_read, &m, NULL, &c, &err), 0);
+    assert_int_equal(impex_csv_next(c, &r, &err), 0);
+    assert_int_equal(impex_csv_next(c, &r, &err), 0);
     assert_string_equal(r->fields[1].ptr, "2");
     assert_int_equal(impex_csv_next(c, &r, &err), IMPEX_EIO);
+    assert_null(r);
     assert_string_equal(err.msg, "disk on fire");
     assert_int_equal(impex_csv_next(c, &r, &err), IMPEX_EIO);
     assert_int_equal(impex_csv_bytes_read(c), 8);
@@ -761,7 +786,7 @@ static void test_skip_to_errors(void **state)
 {
     (void)state;
     const char *s = "a,b\n1,2\n";
-    mem_src m = {s, strlen(s), 0, 64 * 1024, -1};
+    mem_src m = {s, strlen(s), 0, 64 * 1024, -1, 0};
     impex_csv *c;
     impex_err err;
     impex_row *r;
@@ -776,7 +801,9 @@ static void test_skip_to_errors(void **state)
     assert_int_equal(impex_csv_open(mem_read, &m, NULL, &c, &err), 0);
     assert_int_equal(impex_csv_skip_to(c, 8, 3, 3, &err), 0);
     assert_int_equal(impex_csv_next(c, &r, &err), 0);
+    assert_null(r);
     assert_int_equal(impex_csv_next(c, &r, &err), 0);
+    assert_null(r);
     impex_csv_close(c);
 }
 
@@ -822,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_row_too_long),
         cmocka_unit_test(test_too_many_fields),
         cmocka_unit_test(test_source_error),
+        cmocka_unit_test(test_source_out_of_memory),
         cmocka_unit_test(test_fields_kept_as_written),
         cmocka_unit_test(test_delimiter_and_empty_input),
         cmocka_unit_test(test_big_fields),

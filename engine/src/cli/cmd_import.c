@@ -90,7 +90,7 @@ void cli_print_job(const cli *c, const impex_job *job, int verbose)
         printf("  created %s  started %s  finished %s\n", job->created,
                job->started[0] ? job->started : "-", job->finished[0] ? job->finished : "-");
         printf("  checkpoint: step %zu, byte %llu, row %llu, batch %llu%s\n", job->cp.step,
-               (unsigned long long)job->cp.offset, (unsigned long long)job->cp.row,
+               (unsigned long long)job->cp.token.pos[0], (unsigned long long)job->cp.row,
                (unsigned long long)job->cp.batch, job->cp.phase ? "" : " (validating)");
     }
     for (size_t i = 0; i < job->nsteps; i++) {
@@ -121,19 +121,24 @@ static void progress_line(void *ctx, const impex_progress *p)
     fflush(stderr);
 }
 
-/* Runs one job and reports it; returns the exit status. */
-static int run_and_report(cli *c, impex_engine *e, uint64_t id)
+/* Runs one job and reports it; returns the exit status. lock: the job's
+ * lock if held already (released here). quiet_busy: a job another process
+ * runs is skipped without a word (resume-all). */
+static int run_and_report(cli *c, impex_engine *e, uint64_t id, impex_job_lock *lock,
+                          int quiet_busy)
 {
     impex_err err;
     impex_err_clear(&err);
     int tty = isatty(STDERR_FILENO);
-    impex_run_opts ro = {.cancel = c->stop, .progress = tty ? progress_line : NULL};
+    impex_run_opts ro = {.cancel = c->stop, .progress = tty ? progress_line : NULL, .lock = lock};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = impex_import_run(e, id, &ro, &err);
+    impex_job_lock_release(lock);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (tty) fprintf(stderr, "\r%60s\r", "");
     if (rc == IMPEX_EBUSY) {
+        if (quiet_busy) return EXIT_OK;
         fprintf(stderr, "impex: %s\n", err.msg);
         return EXIT_USAGE;
     }
@@ -185,14 +190,15 @@ int cmd_import(cli *c)
     impex_err err;
     impex_err_clear(&err);
     uint64_t id;
-    int rc = impex_import_create(e, &o, file, &id, &err);
+    impex_job_lock *lock = NULL;
+    int rc = impex_import_create(e, &o, file, &id, &lock, &err);
     if (rc) {
         fprintf(stderr, "impex: %s\n", err.msg);
         impex_engine_close(e);
         return rc == IMPEX_EUSAGE ? EXIT_USAGE : EXIT_ENGINE;
     }
     if (!c->json) printf("job %llu created\n", (unsigned long long)id);
-    int status = run_and_report(c, e, id);
+    int status = run_and_report(c, e, id, lock, 0);
     impex_engine_close(e);
     return status;
 usage:
@@ -244,7 +250,7 @@ int cmd_resume(cli *c)
             return EXIT_USAGE;
         }
         impex_job_free(job);
-        status = run_and_report(c, e, one);
+        status = run_and_report(c, e, one, NULL, 0);
     } else {
         impex_txn *txn;
         int rc = impex_txn_begin(e->store, 0, &txn, &err);
@@ -257,7 +263,8 @@ int cmd_resume(cli *c)
         }
         if (!p.n && !c->json) printf("no interrupted jobs\n");
         for (size_t i = 0; i < p.n && !*c->stop; i++) {
-            int s = run_and_report(c, e, p.ids[i]);
+            /* Jobs another process runs (or is creating) are theirs: skipped. */
+            int s = run_and_report(c, e, p.ids[i], NULL, 1);
             if (s > status) status = s;
         }
         free(p.ids);

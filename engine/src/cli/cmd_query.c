@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "pipeline/report.h"
 #include "pipeline/import.h"
 #include "store/codec.h"
 
@@ -96,66 +97,10 @@ int cmd_job(cli *c)
     return EXIT_OK;
 }
 
-typedef struct reject_out {
-    impex_buf line;
-    const impex_job *job;
-    long step;  /* step whose header was printed last, -1 = none */
-    int replay; /* only the original fields, in the file's own layout */
-    long only;  /* with replay: the step to print */
-} reject_out;
-
-static void put_header(reject_out *o, long step)
+static int write_stdout(void *ctx, const char *p, size_t n)
 {
-    const impex_step *s = step >= 0 && (size_t)step < o->job->nsteps ? &o->job->steps[step] : NULL;
-    impex_buf_reset(&o->line);
-    if (!o->replay) impex_buf_puts(&o->line, "file,row,line,column,value,reason");
-    for (size_t c = 0; s && c < s->ncolumns; c++) {
-        if (c || !o->replay) impex_buf_putc(&o->line, ',');
-        impex_buf_put_csv_field(&o->line, s->columns[c], strlen(s->columns[c]));
-    }
-    if (o->step >= 0) fputs("\r\n", stdout); /* a blank line between the steps' blocks */
-    fwrite(o->line.ptr, 1, o->line.len, stdout);
-    fputs("\r\n", stdout);
-    o->step = step;
-}
-
-/* One rejected row as a CSV line: file,row,line,column,value,reason, then the
- * row's original fields under the step's own header; with replay, only them. */
-static int print_reject(void *ctx, uint64_t seq, impex_slice js)
-{
-    reject_out *o = ctx;
-    json_t *r = json_loadb(js.ptr, js.len, 0, NULL);
-    (void)seq;
-    if (!r) return 0;
-    long step = (long)json_integer_value(json_object_get(r, "step"));
-    json_t *fields = json_object_get(r, "fields");
-    if (o->replay && (step != o->only || !json_array_size(fields))) {
-        json_decref(r);
-        return 0;
-    }
-    if (step != o->step) put_header(o, step);
-    impex_buf_reset(&o->line);
-    const char *keys[] = {"file", "row", "line", "column", "value", "reason"};
-    for (size_t i = 0; i < 6 && !o->replay; i++) {
-        json_t *v = json_object_get(r, keys[i]);
-        if (i) impex_buf_putc(&o->line, ',');
-        if (json_is_string(v))
-            impex_buf_put_csv_field(&o->line, json_string_value(v), json_string_length(v));
-        else if (json_is_integer(v))
-            impex_buf_printf(&o->line, "%lld", (long long)json_integer_value(v));
-    }
-    size_t i;
-    json_t *f;
-    json_array_foreach(fields, i, f)
-    {
-        if (i || !o->replay) impex_buf_putc(&o->line, ',');
-        impex_buf_put_csv_field(&o->line, json_string_value(f) ? json_string_value(f) : "",
-                                json_string_length(f));
-    }
-    fwrite(o->line.ptr, 1, o->line.len, stdout);
-    fputs("\r\n", stdout);
-    json_decref(r);
-    return 0;
+    (void)ctx;
+    return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
 int cmd_errors(cli *c)
@@ -183,32 +128,31 @@ int cmd_errors(cli *c)
         impex_engine_close(e);
         return rc;
     }
-    reject_out o = {.job = job, .step = -1, .replay = replay, .only = -1};
-    if (replay) {
-        /* The step asked for, else the first with rejected rows. */
-        for (size_t s = 0; s < job->nsteps && o.only < 0; s++)
-            if (step ? s + 1 == step : job->steps[s].counts.rejected > 0) o.only = (long)s;
-        if (o.only < 0) {
-            fprintf(stderr, "impex: job %llu has no %s\n", (unsigned long long)id,
-                    step ? "such step" : "rejected rows");
-            impex_job_free(job);
-            impex_engine_close(e);
-            return step ? EXIT_USAGE : EXIT_OK;
-        }
-        put_header(&o, o.only);
-    }
     impex_err err;
     impex_err_clear(&err);
-    impex_txn *txn;
-    rc = impex_txn_begin(e->store, 0, &txn, &err);
-    if (!rc) rc = impex_reject_scan(txn, id, print_reject, &o, &err);
-    impex_txn_abort(txn);
-    if (!replay && o.step < 0) put_header(&o, job->nsteps ? 0 : -1); /* no rows: the header alone */
-    impex_buf_free(&o.line);
+    impex_report_opts ro = {.replay = replay, .step = (size_t)step};
+    impex_report_stats st;
+    rc = impex_report_errors(e, job, &ro, write_stdout, NULL, &st, &err);
+    int status = EXIT_OK;
+    if (rc == IMPEX_ENOTFOUND) {
+        fprintf(stderr, "impex: %s\n", err.msg);
+        status = step ? EXIT_USAGE : EXIT_OK;
+    } else if (rc) {
+        fprintf(stderr, "impex: %s\n", err.msg);
+        status = EXIT_ENGINE;
+    }
+    if (!rc && replay && st.cut)
+        fprintf(stderr,
+                "impex: %llu rejected row(s) of step %zu were too long to keep whole and are "
+                "left out of the replay (see `impex errors %llu`)\n",
+                (unsigned long long)st.cut, st.step + 1, (unsigned long long)id);
+    if (!rc && st.damaged)
+        fprintf(stderr,
+                "impex: %llu rejected-row record(s) could not be read (run `impex verify`)\n",
+                (unsigned long long)st.damaged);
     impex_job_free(job);
-    if (rc) fprintf(stderr, "impex: %s\n", err.msg);
     impex_engine_close(e);
-    return rc ? EXIT_ENGINE : EXIT_OK;
+    return status;
 }
 
 static void print_fields(impex_slice rec)

@@ -99,7 +99,11 @@ int impex_buf_put_json_string(impex_buf *b, const char *s, size_t len)
         if (c >= 0x80) {
             size_t n = impex_utf8_seq_len(s + i, len - i);
             if (n == 0) {
-                if (impex_buf_append(b, "\xef\xbf\xbd", 3)) return IMPEX_ENOMEM;
+                /* The project's one policy for bytes that are not UTF-8: shown
+                 * as the text \xHH (a JSON "\\xHH"), never dropped or replaced. */
+                char esc[6] = {
+                    '\\', '\\', 'x', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15], 0};
+                if (impex_buf_append(b, esc, 5)) return IMPEX_ENOMEM;
                 i++;
             } else {
                 if (impex_buf_append(b, s + i, n)) return IMPEX_ENOMEM;

@@ -39,7 +39,8 @@ static inline char *impex_put_varint(char *p, uint64_t v)
 
 /* Appends an unsigned LEB128 varint. */
 int impex_buf_put_varint(impex_buf *b, uint64_t v);
-/* Appends s as a JSON string literal, quotes included (invalid UTF-8 bytes become U+FFFD). */
+/* Appends s as a JSON string literal, quotes included. A byte that is not
+ * part of valid UTF-8 appears as the text \xHH (see impex_utf8_visible). */
 int impex_buf_put_json_string(impex_buf *b, const char *s, size_t len);
 /* Appends s as one CSV field, quoted when it holds a comma, quote, CR or LF. */
 int impex_buf_put_csv_field(impex_buf *b, const char *s, size_t len);

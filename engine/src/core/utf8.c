@@ -1,4 +1,5 @@
 #include "core/utf8.h"
+#include "core/buf.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -56,4 +57,22 @@ size_t impex_utf8_count(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         if (((unsigned char)s[i] & 0xc0) != 0x80) n++;
     return n;
+}
+
+int impex_utf8_visible(const char *s, size_t len, impex_buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i = 0;
+    while (i < len) {
+        size_t n = (unsigned char)s[i] < 0x80 ? (s[i] != 0) : impex_utf8_seq_len(s + i, len - i);
+        if (n) {
+            if (impex_buf_append(out, s + i, n)) return -1;
+            i += n;
+            continue;
+        }
+        unsigned char c = (unsigned char)s[i++];
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+        if (impex_buf_append(out, esc, 4)) return -1;
+    }
+    return impex_buf_reserve(out, 0) ? -1 : 0;
 }

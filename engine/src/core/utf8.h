@@ -13,4 +13,11 @@ size_t impex_utf8_check(const char *s, size_t len);
 /* Number of code points in valid UTF-8 s. */
 size_t impex_utf8_count(const char *s, size_t len);
 
+/* Appends s to out as valid UTF-8 text without NULs: every byte that is not
+ * part of a valid sequence, and every NUL, is written as the four characters
+ * \xHH. The project's one policy for untrusted text shown in JSON (jobs,
+ * messages, reports): visible, never dropped. Returns 0 or -1 (no memory). */
+struct impex_buf;
+int impex_utf8_visible(const char *s, size_t len, struct impex_buf *out);
+
 #endif

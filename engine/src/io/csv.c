@@ -180,10 +180,11 @@ static int emit(impex_csv *c, impex_row **out, uint64_t end)
     c->row.offset = c->row_off;
     c->row.end = end;
     c->row.next_line = c->line;
+    c->row.after = (impex_token){{end, c->number, c->line}};
     c->in_row = 0;
     c->row_done = 0;
     *out = &c->row;
-    return 1;
+    return IMPEX_OK;
 }
 
 /* Fills c->fail with a parse error located at the current record. */
@@ -255,6 +256,7 @@ nomem:
 
 int impex_csv_next(impex_csv *c, impex_row **row, impex_err *err)
 {
+    *row = NULL;
     if (c->deferred) {
         c->deferred = 0;
         return fail(c, err);
@@ -423,4 +425,45 @@ void impex_csv_close(impex_csv *c)
     free(c->fields);
     free(c->buf);
     free(c);
+}
+
+/* --- the reader interface ----------------------------------------------- */
+
+static int csv_next(void *impl, impex_row **row, impex_err *err)
+{
+    return impex_csv_next(impl, row, err);
+}
+
+static int csv_seek(void *impl, const impex_token *t, impex_err *err)
+{
+    return impex_csv_skip_to(impl, t->pos[0], t->pos[1], t->pos[2], err);
+}
+
+static uint64_t csv_bytes(const void *impl)
+{
+    return impex_csv_bytes_read(impl);
+}
+
+static void csv_close(void *impl)
+{
+    impex_csv_close(impl);
+}
+
+static const impex_reader_ops csv_ops = {"csv", csv_next, csv_seek, csv_bytes, csv_close};
+
+int impex_reader_open_csv(impex_read_fn rd, void *ctx, const impex_csv_opts *opts,
+                          impex_reader **out, impex_err *err)
+{
+    impex_reader *r = calloc(1, sizeof *r);
+    if (!r) return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    impex_csv *c;
+    int rc = impex_csv_open(rd, ctx, opts, &c, err);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    r->ops = &csv_ops;
+    r->impl = c;
+    *out = r;
+    return IMPEX_OK;
 }

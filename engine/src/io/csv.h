@@ -13,28 +13,13 @@
 #define IMPEX_IO_CSV_H
 
 #include "core/error.h"
+#include "io/reader.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A byte source: returns bytes read (> 0), 0 at end, -1 on error (err filled). */
-typedef ssize_t (*impex_read_fn)(void *ctx, void *buf, size_t len, impex_err *err);
-
-typedef struct impex_field {
-    const char *ptr; /* NUL-terminated copy, valid until the next impex_csv_next */
-    size_t len;
-} impex_field;
-
-typedef struct impex_row {
-    impex_field *fields;
-    size_t nfields;
-    uint64_t number;    /* 1-based record number; the header is record 1 */
-    uint64_t line;      /* 1-based physical line the record starts on */
-    uint64_t offset;    /* byte offset of the record's first byte */
-    uint64_t end;       /* byte offset just past the record and its line end */
-    uint64_t next_line; /* physical line at `end` (where the next record starts) */
-} impex_row;
+/* impex_field and impex_row are the reader interface's (io/reader.h). */
 
 typedef struct impex_csv_opts {
     size_t max_row_bytes; /* a record longer than this fails with IMPEX_ELIMIT; default 16 MiB */
@@ -47,12 +32,14 @@ typedef struct impex_csv impex_csv;
 int impex_csv_open(impex_read_fn rd, void *ctx, const impex_csv_opts *opts, impex_csv **out,
                    impex_err *err);
 
-/* Next record: returns 1 with *row set (owned by the reader, valid until the
- * next call), 0 at end of input, or an IMPEX_E* code (> 1) with err filled:
+/* Next record: returns IMPEX_OK with *row set (owned by the reader, valid
+ * until the next call), IMPEX_OK with *row == NULL at the end of input, or an
+ * IMPEX_E* code with err filled (and *row == NULL):
  *  IMPEX_EFORMAT  "unterminated quoted field" / "malformed quoting"
  *                 (err->row, err->line and err->column say where),
  *  IMPEX_ELIMIT   record longer than max_row_bytes,
- *  or whatever the byte source reported.
+ *  or whatever the byte source reported (IMPEX_ENOMEM, IMPEX_EIO, ...).
+ * A result is never an error code: the row travels through the out-parameter.
  * After an error the reader is finished: further calls return the same error. */
 int impex_csv_next(impex_csv *c, impex_row **row, impex_err *err);
 
@@ -67,5 +54,10 @@ int impex_csv_skip_to(impex_csv *c, uint64_t offset, uint64_t next_number, uint6
 uint64_t impex_csv_bytes_read(const impex_csv *c);
 
 void impex_csv_close(impex_csv *c);
+
+/* The CSV reader behind the reader interface: its resume token is
+ * {byte offset, next record number, next line}. */
+int impex_reader_open_csv(impex_read_fn rd, void *ctx, const impex_csv_opts *opts,
+                          impex_reader **out, impex_err *err);
 
 #endif

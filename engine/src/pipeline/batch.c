@@ -43,19 +43,26 @@ int impex_batch_add_item(impex_batch *b, const impex_item *it)
     return IMPEX_OK;
 }
 
-int impex_batch_add_reject(impex_batch *b, uint64_t row, const char *json, size_t len)
+size_t impex_batch_bytes(const impex_batch *b)
+{
+    return sizeof *b + b->data.cap + b->items_cap * sizeof *b->items +
+           b->rejects_cap * sizeof *b->rejects;
+}
+
+int impex_batch_add_reject(impex_batch *b, uint64_t row, const char *rec, size_t len)
 {
     if (grow((void **)&b->rejects, &b->rejects_cap, b->nrejects + 1, sizeof *b->rejects))
         return IMPEX_ENOMEM;
     impex_reject_ref r = {row, b->data.len, len};
-    if (impex_buf_append(&b->data, json, len)) return IMPEX_ENOMEM;
+    if (impex_buf_append(&b->data, rec, len)) return IMPEX_ENOMEM;
     b->rejects[b->nrejects++] = r;
     return IMPEX_OK;
 }
 
-int impex_queue_init(impex_queue *q, size_t cap)
+int impex_queue_init(impex_queue *q, size_t cap, size_t max_bytes)
 {
     memset(q, 0, sizeof *q);
+    q->max_bytes = max_bytes;
     q->cap = cap ? cap : 1;
     if (pthread_mutex_init(&q->mu, NULL)) return IMPEX_ENOMEM;
     if (pthread_cond_init(&q->not_empty, NULL) || pthread_cond_init(&q->not_full, NULL))
@@ -78,8 +85,10 @@ void impex_queue_destroy(impex_queue *q)
 
 int impex_queue_push(impex_queue *q, impex_batch *b)
 {
+    size_t bytes = impex_batch_bytes(b);
     pthread_mutex_lock(&q->mu);
-    while (q->len >= q->cap && !q->failed)
+    /* Full by count or by bytes; one batch always fits in an empty queue. */
+    while ((q->len >= q->cap || (q->len && q->bytes + bytes > q->max_bytes)) && !q->failed)
         pthread_cond_wait(&q->not_full, &q->mu);
     if (q->failed) {
         pthread_mutex_unlock(&q->mu);
@@ -87,6 +96,8 @@ int impex_queue_push(impex_queue *q, impex_batch *b)
         return IMPEX_ECANCEL;
     }
     b->next = NULL;
+    b->queued_bytes = bytes;
+    q->bytes += bytes;
     if (q->tail)
         q->tail->next = b;
     else
@@ -105,9 +116,14 @@ impex_batch *impex_queue_pop_many(impex_queue *q, size_t max)
         pthread_cond_wait(&q->not_empty, &q->mu);
     impex_batch *first = q->head, *last = NULL;
     size_t n = 0;
-    for (impex_batch *b = q->head; b && n < max; b = b->next, n++)
+    size_t bytes = 0;
+    for (impex_batch *b = q->head; b && n < max; b = b->next, n++) {
+        if (n && bytes + b->queued_bytes > q->max_bytes) break; /* a commit stays bounded too */
+        bytes += b->queued_bytes;
         last = b;
+    }
     if (last) {
+        q->bytes -= bytes;
         q->head = last->next;
         if (!q->head) q->tail = NULL;
         last->next = NULL;

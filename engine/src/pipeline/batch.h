@@ -16,10 +16,10 @@ typedef struct impex_item {
     uint64_t row, line;
     size_t key_off, key_len;
     size_t rec_off, rec_len;
-    size_t fields_off, fields_len; /* original fields as a JSON array, or 0 bytes */
+    size_t fields_off, fields_len; /* original fields (impex_reject_encode_fields), or 0 bytes */
 } impex_item;
 
-/* One rejected row, as reject JSON text in batch->data. */
+/* One rejected row, as an encoded reject (pipeline/reject.h) in batch->data. */
 typedef struct impex_reject_ref {
     uint64_t row;
     size_t off, len;
@@ -39,30 +39,37 @@ typedef struct impex_batch {
     int end_of_job;      /* the job's last batch: settle the job status */
     int forced_status;   /* -1, or the impex_job_status to end the job with */
     char *message;       /* job message to record with this batch, or NULL */
+    size_t queued_bytes; /* what it counted for in the queue */
     struct impex_batch *next;
 } impex_batch;
 
 impex_batch *impex_batch_new(size_t step);
 void impex_batch_free(impex_batch *b);
 int impex_batch_add_item(impex_batch *b, const impex_item *it);
-int impex_batch_add_reject(impex_batch *b, uint64_t row, const char *json, size_t len);
+int impex_batch_add_reject(impex_batch *b, uint64_t row, const char *rec, size_t len);
+/* Memory the batch holds, for the queue's byte bound. */
+size_t impex_batch_bytes(const impex_batch *b);
 
-/* Bounded FIFO between one producer and one consumer. */
+/* Bounded FIFO between one producer and one consumer, bounded both by the
+ * number of batches and by the bytes they hold, so memory does not depend on
+ * what the rows hold. */
 typedef struct impex_queue {
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full;
     impex_batch *head, *tail;
     size_t len, cap;
+    size_t bytes, max_bytes;
     int closed; /* producer is done */
     int failed; /* consumer gave up: producer should stop */
 } impex_queue;
 
-int impex_queue_init(impex_queue *q, size_t cap);
+int impex_queue_init(impex_queue *q, size_t cap, size_t max_bytes);
 void impex_queue_destroy(impex_queue *q);
 /* Blocks while full. Returns IMPEX_ECANCEL (and frees b) if the consumer failed. */
 int impex_queue_push(impex_queue *q, impex_batch *b);
-/* Pops up to max batches chained through ->next; blocks until at least one
- * is there. Returns NULL once the queue is closed and empty. */
+/* Pops up to max batches (and at most max_bytes of them, but always one)
+ * chained through ->next; blocks until at least one is there. Returns NULL
+ * once the queue is closed and empty. */
 impex_batch *impex_queue_pop_many(impex_queue *q, size_t max);
 void impex_queue_close(impex_queue *q);
 void impex_queue_fail(impex_queue *q);

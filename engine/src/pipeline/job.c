@@ -1,4 +1,5 @@
 #include "pipeline/job.h"
+#include "core/utf8.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 static const char *const status_names[] = {
     "IN_QUEUE",
     "IMPORTING",
+    "EXPORTING",
     "COMPLETED",
     "COMPLETED_WITH_ERRORS",
     "INVALID_OPERATION_TYPE",
@@ -26,7 +28,7 @@ const char *impex_job_status_name(impex_job_status s)
 
 int impex_job_status_final(impex_job_status s)
 {
-    return s != IMPEX_JOB_IN_QUEUE && s != IMPEX_JOB_IMPORTING;
+    return s != IMPEX_JOB_IN_QUEUE && s != IMPEX_JOB_IMPORTING && s != IMPEX_JOB_EXPORTING;
 }
 
 static int status_from_name(const char *name, impex_job_status *out)
@@ -54,6 +56,17 @@ void impex_job_now(char dst[32])
     snprintf(dst + n, 32 - n, ".%03dZ", (int)(tv.tv_usec / 1000) % 1000);
 }
 
+/* A copy of untrusted text that is valid UTF-8 without NULs (see impex_utf8_visible). */
+static char *dup_visible(const char *s, size_t len)
+{
+    impex_buf b = {0};
+    if (impex_utf8_visible(s, len, &b)) {
+        impex_buf_free(&b);
+        return NULL;
+    }
+    return b.ptr ? b.ptr : strdup("");
+}
+
 int impex_job_new(uint64_t id, const char *tenant, const char *group, const char *source,
                   impex_job **out)
 {
@@ -62,7 +75,7 @@ int impex_job_new(uint64_t id, const char *tenant, const char *group, const char
     j->id = id;
     j->tenant = strdup(tenant);
     j->group = strdup(group);
-    j->source = strdup(source);
+    j->source = dup_visible(source, strlen(source));
     if (!j->tenant || !j->group || !j->source) {
         impex_job_free(j);
         return IMPEX_ENOMEM;
@@ -89,6 +102,11 @@ void impex_job_free(impex_job *j)
     }
     for (size_t i = 0; i < j->nmessages; i++)
         free(j->messages[i]);
+    for (size_t i = 0; i < j->nscripts; i++) {
+        free(j->scripts[i].path);
+        free(j->scripts[i].hash);
+    }
+    free(j->scripts);
     free(j->steps);
     free(j->messages);
     free(j->tenant);
@@ -101,7 +119,7 @@ void impex_job_free(impex_job *j)
 }
 
 int impex_job_add_step(impex_job *j, const char *descriptor, const char *resource,
-                       const char *entry)
+                       const char *entry, size_t index)
 {
     impex_step *s = realloc(j->steps, (j->nsteps + 1) * sizeof *s);
     if (!s) return IMPEX_ENOMEM;
@@ -110,22 +128,53 @@ int impex_job_add_step(impex_job *j, const char *descriptor, const char *resourc
     memset(s, 0, sizeof *s);
     s->descriptor = strdup(descriptor);
     s->resource = strdup(resource);
-    s->entry = strdup(entry);
+    s->entry = dup_visible(entry, strlen(entry));
+    s->index = index;
     j->nsteps++;
     if (!s->descriptor || !s->resource || !s->entry) return IMPEX_ENOMEM;
     return IMPEX_OK;
 }
 
-int impex_job_set_columns(impex_job *j, size_t i, char *const *names, size_t n)
+int impex_job_set_columns(impex_job *j, size_t i, char *const *names, const size_t *lens, size_t n)
 {
     impex_step *s = &j->steps[i];
     if (s->ncolumns || !n) return IMPEX_OK;
     if (!(s->columns = calloc(n, sizeof *s->columns))) return IMPEX_ENOMEM;
     for (size_t c = 0; c < n; c++) {
-        if (!(s->columns[c] = strdup(names[c]))) return IMPEX_ENOMEM;
+        if (!(s->columns[c] = dup_visible(names[c], lens ? lens[c] : strlen(names[c]))))
+            return IMPEX_ENOMEM;
         s->ncolumns = c + 1;
     }
     return IMPEX_OK;
+}
+
+int impex_job_add_script(impex_job *j, const char *path, const char *hash)
+{
+    impex_script_ref *r = realloc(j->scripts, (j->nscripts + 1) * sizeof *r);
+    if (!r) return IMPEX_ENOMEM;
+    j->scripts = r;
+    r = &j->scripts[j->nscripts];
+    r->path = strdup(path);
+    r->hash = strdup(hash);
+    if (!r->path || !r->hash) {
+        free(r->path);
+        free(r->hash);
+        return IMPEX_ENOMEM;
+    }
+    j->nscripts++;
+    return IMPEX_OK;
+}
+
+void impex_job_drop_messages(impex_job *j, const char *prefix)
+{
+    size_t k = 0, n = strlen(prefix);
+    for (size_t i = 0; i < j->nmessages; i++) {
+        if (!strncmp(j->messages[i], prefix, n))
+            free(j->messages[i]);
+        else
+            j->messages[k++] = j->messages[i];
+    }
+    j->nmessages = k;
 }
 
 int impex_job_message(impex_job *j, const char *fmt, ...)
@@ -135,60 +184,83 @@ int impex_job_message(impex_job *j, const char *fmt, ...)
     if (!m) return IMPEX_ENOMEM;
     j->messages = m;
     va_list ap;
+    char *raw;
     va_start(ap, fmt);
-    int n = vasprintf(&m[j->nmessages], fmt, ap);
+    int n = vasprintf(&raw, fmt, ap);
     va_end(ap);
     if (n < 0) return IMPEX_ENOMEM;
+    m[j->nmessages] = dup_visible(raw, (size_t)n);
+    free(raw);
+    if (!m[j->nmessages]) return IMPEX_ENOMEM;
     j->nmessages++;
     return IMPEX_OK;
 }
 
+/* Job text is kept visible (impex_utf8_visible) when it enters the job;
+ * this is the last guard, so a record is never lost to one bad byte. */
+static json_t *text(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    if (v || !s) return v;
+    char *vis = dup_visible(s, strlen(s));
+    v = vis ? json_string(vis) : NULL;
+    free(vis);
+    return v;
+}
+
 static json_t *str_or_null(const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    return s && *s ? text(s) : json_null();
 }
 
 int impex_job_to_json(const impex_job *j, impex_buf *out)
 {
-    json_t *steps = json_array(), *msgs = json_array();
-    for (size_t i = 0; i < j->nsteps; i++) {
+    json_t *steps = json_array(), *msgs = json_array(), *scripts = json_array();
+    for (size_t i = 0; steps && i < j->nsteps; i++) {
         const impex_step *s = &j->steps[i];
         json_t *cols = json_array();
-        for (size_t c = 0; c < s->ncolumns; c++)
-            json_array_append_new(cols, json_string(s->columns[c]));
+        for (size_t c = 0; cols && c < s->ncolumns; c++)
+            json_array_append_new(cols, text(s->columns[c]));
         json_array_append_new(
-            steps, json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "resource",
-                             s->resource, "descriptor", s->descriptor, "entry", s->entry, "status",
-                             impex_job_status_name(s->status), "isComplete",
-                             impex_job_status_final(s->status), "rows", (json_int_t)s->counts.rows,
-                             "imported", (json_int_t)s->counts.imported, "rejected",
-                             (json_int_t)s->counts.rejected, "stateDetails",
-                             str_or_null(s->details), "columns", cols));
+            steps,
+            json_pack("{s:o, s:o, s:o, s:I, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "resource",
+                      text(s->resource), "descriptor", text(s->descriptor), "entry", text(s->entry),
+                      "index", (json_int_t)s->index, "status", impex_job_status_name(s->status),
+                      "isComplete", impex_job_status_final(s->status), "rows",
+                      (json_int_t)s->counts.rows, "imported", (json_int_t)s->counts.imported,
+                      "rejected", (json_int_t)s->counts.rejected, "stateDetails",
+                      str_or_null(s->details), "columns", cols));
     }
-    for (size_t i = 0; i < j->nmessages; i++)
-        json_array_append_new(msgs, json_string(j->messages[i]));
-    json_t *cp = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "phase",
+    for (size_t i = 0; msgs && i < j->nmessages; i++)
+        json_array_append_new(msgs, text(j->messages[i]));
+    for (size_t i = 0; scripts && i < j->nscripts; i++)
+        json_array_append_new(scripts, json_pack("{s:o, s:o}", "path", text(j->scripts[i].path),
+                                                 "hash", text(j->scripts[i].hash)));
+    json_t *cp = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:[I,I,I]}", "phase",
                            j->cp.phase ? "importing" : "validating", "step", (json_int_t)j->cp.step,
-                           "offset", (json_int_t)j->cp.offset, "row", (json_int_t)j->cp.row, "line",
-                           (json_int_t)j->cp.line, "batch", (json_int_t)j->cp.batch);
+                           "offset", (json_int_t)j->cp.token.pos[0], "row", (json_int_t)j->cp.row,
+                           "line", (json_int_t)j->cp.line, "batch", (json_int_t)j->cp.batch,
+                           "token", (json_int_t)j->cp.token.pos[0], (json_int_t)j->cp.token.pos[1],
+                           (json_int_t)j->cp.token.pos[2]);
     json_t *root = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
-        "s:o, s:o, s:o, s:o, s:o, s:o}",
-        "id", (json_int_t)j->id, "type", "import", "tenant", j->tenant, "group", j->group, "source",
-        j->source, "file", str_or_null(j->file), "status", impex_job_status_name(j->status),
-        "isComplete", impex_job_status_final(j->status), "strategy", str_or_null(j->strategy),
-        "operation", str_or_null(j->operation), "maxErrors", (json_int_t)j->max_errors, "batchSize",
+        "{s:I, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+        "s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "id", (json_int_t)j->id, "type", j->type == IMPEX_JOB_EXPORT ? "export" : "import",
+        "tenant", text(j->tenant), "group", text(j->group), "source", text(j->source), "file",
+        str_or_null(j->file), "status", impex_job_status_name(j->status), "isComplete",
+        impex_job_status_final(j->status), "strategy", str_or_null(j->strategy), "operation",
+        str_or_null(j->operation), "maxErrors", (json_int_t)j->max_errors, "batchSize",
         (json_int_t)j->batch_size, "rows", (json_int_t)j->counts.rows, "imported",
         (json_int_t)j->counts.imported, "rejected", (json_int_t)j->counts.rejected, "batches",
-        (json_int_t)j->batches, "checkpoint", cp, "resources", steps, "messages", msgs, "created",
-        str_or_null(j->created), "started", str_or_null(j->started), "updated",
-        str_or_null(j->updated), "finished", str_or_null(j->finished));
+        (json_int_t)j->batches, "checkpoint", cp, "resources", steps, "scripts", scripts,
+        "messages", msgs, "created", str_or_null(j->created), "started", str_or_null(j->started),
+        "updated", str_or_null(j->updated), "finished", str_or_null(j->finished));
     if (!root) return IMPEX_ENOMEM;
-    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *dump = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
-    if (!text) return IMPEX_ENOMEM;
-    int rc = impex_buf_puts(out, text);
-    free(text);
+    if (!dump) return IMPEX_ENOMEM;
+    int rc = impex_buf_puts(out, dump);
+    free(dump);
     return rc;
 }
 
@@ -216,6 +288,8 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     if (!tenant || !group || !source ||
         impex_job_new(get_u64(root, "id"), tenant, group, source, &j))
         goto bad;
+    const char *type = json_string_value(json_object_get(root, "type"));
+    j->type = type && !strcmp(type, "export") ? IMPEX_JOB_EXPORT : IMPEX_JOB_IMPORT;
     j->file = dup_or_null(json_string_value(json_object_get(root, "file")));
     j->strategy = dup_or_null(json_string_value(json_object_get(root, "strategy")));
     j->operation = dup_or_null(json_string_value(json_object_get(root, "operation")));
@@ -230,10 +304,19 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     const char *phase = json_string_value(json_object_get(cp, "phase"));
     j->cp.phase = !(phase && !strcmp(phase, "validating"));
     j->cp.step = get_u64(cp, "step");
-    j->cp.offset = get_u64(cp, "offset");
     j->cp.row = get_u64(cp, "row");
     j->cp.line = get_u64(cp, "line");
     j->cp.batch = get_u64(cp, "batch");
+    json_t *token = json_object_get(cp, "token");
+    if (json_is_array(token) && json_array_size(token) == 3) {
+        for (size_t k = 0; k < 3; k++) {
+            json_int_t v = json_integer_value(json_array_get(token, k));
+            j->cp.token.pos[k] = v > 0 ? (uint64_t)v : 0;
+        }
+    } else if (j->cp.row) {
+        /* A record from before tokens: a CSV byte offset. */
+        j->cp.token = (impex_token){{get_u64(cp, "offset"), j->cp.row + 1, j->cp.line}};
+    }
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(root, "resources"), i, v)
@@ -241,7 +324,7 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
         const char *d = json_string_value(json_object_get(v, "descriptor"));
         const char *r = json_string_value(json_object_get(v, "resource"));
         const char *e = json_string_value(json_object_get(v, "entry"));
-        if (!d || !r || !e || impex_job_add_step(j, d, r, e)) goto bad;
+        if (!d || !r || !e || impex_job_add_step(j, d, r, e, (size_t)get_u64(v, "index"))) goto bad;
         impex_step *s = &j->steps[j->nsteps - 1];
         if (status_from_name(json_string_value(json_object_get(v, "status")), &s->status)) goto bad;
         s->counts.rows = get_u64(v, "rows");
@@ -266,6 +349,12 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     {
         if (impex_job_message(j, "%s", json_string_value(v) ? json_string_value(v) : "")) goto bad;
     }
+    json_array_foreach(json_object_get(root, "scripts"), i, v)
+    {
+        const char *path = json_string_value(json_object_get(v, "path"));
+        const char *hash = json_string_value(json_object_get(v, "hash"));
+        if (!path || !hash || impex_job_add_script(j, path, hash)) goto bad;
+    }
     copy_time(j->created, json_object_get(root, "created"));
     copy_time(j->started, json_object_get(root, "started"));
     copy_time(j->updated, json_object_get(root, "updated"));
@@ -277,4 +366,12 @@ bad:
     json_decref(root);
     impex_job_free(j);
     return impex_err_set(err, IMPEX_EFORMAT, "job record is incomplete or corrupt");
+}
+
+int impex_job_clone(const impex_job *j, impex_job **out)
+{
+    impex_buf b = {0};
+    int rc = impex_job_to_json(j, &b) ? IMPEX_ENOMEM : impex_job_from_json(b.ptr, b.len, out, NULL);
+    impex_buf_free(&b);
+    return rc;
 }

@@ -1,6 +1,6 @@
-#include "pipeline/run.h"
 #include "core/utf8.h"
-#include "pipeline/writer.h"
+#include "pipeline/reject.h"
+#include "pipeline/run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,69 +26,75 @@ static int ensure_scratch(run_ctx *r, size_t n)
     r->vals = calloc(n, sizeof *r->vals);
     r->present = calloc(n, sizeof *r->present);
     r->scratch = calloc(n, sizeof *r->scratch);
-    r->nvals_cap = n;
-    return r->vals && r->present && r->scratch ? IMPEX_OK : IMPEX_ENOMEM;
+    r->nvals_cap = r->vals && r->present && r->scratch ? n : 0;
+    return r->nvals_cap ? IMPEX_OK : IMPEX_ENOMEM;
 }
 
-static int fields_json(const impex_row *row, impex_buf *out)
+/* The row's fields as slices (for the reject encoding). */
+static impex_slice *row_slices(run_ctx *r, const impex_row *row)
 {
-    int rc = impex_buf_putc(out, '[');
-    for (size_t i = 0; !rc && i < row->nfields; i++) {
-        if (i) rc = impex_buf_putc(out, ',');
-        if (!rc) rc = impex_buf_put_json_string(out, row->fields[i].ptr, row->fields[i].len);
+    if (row->nfields + 1 > r->slices_cap) {
+        impex_slice *s = realloc(r->slices, (row->nfields + 1) * sizeof *s);
+        if (!s) return NULL;
+        r->slices = s;
+        r->slices_cap = row->nfields + 1;
     }
-    return rc || impex_buf_putc(out, ']') ? IMPEX_ENOMEM : IMPEX_OK;
+    for (size_t i = 0; i < row->nfields; i++)
+        r->slices[i] = (impex_slice){row->fields[i].ptr, row->fields[i].len};
+    return r->slices;
 }
 
-/* Records a rejected row in the batch; column < 0 = the row as a whole. */
+/* Records a rejected row in the batch (or, validating, in the strict report);
+ * column < 0 = the row as a whole. */
 static int reject_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int column,
                       const char *reason)
 {
     step_ctx *sc = &r->steps[s];
-    const char *colname = column >= 0 && (size_t)column < sc->ncols ? sc->header[column] : NULL;
-    const impex_field *f =
-        column >= 0 && (size_t)column < row->nfields ? &row->fields[column] : NULL;
-    impex_buf_reset(&r->fields);
-    impex_buf_reset(&r->json);
-    if (fields_json(row, &r->fields) ||
-        impex_reject_json(&r->json, s, r->job->steps[s].entry, row->number, row->line, colname,
-                          f ? f->ptr : NULL, f ? f->len : 0, reason, r->fields.ptr, r->fields.len))
-        return IMPEX_ENOMEM;
+    int has_col = column >= 0 && (size_t)column < sc->ncols;
+    int has_val = column >= 0 && (size_t)column < row->nfields;
+    impex_slice *fields = row->nfields ? row_slices(r, row) : NULL;
+    if (row->nfields && !fields) return IMPEX_ENOMEM;
+    const char *entry = r->job->steps[s].entry;
+    impex_reject rj = {
+        .step = s,
+        .file = {entry, strlen(entry)},
+        .row = row->number,
+        .line = row->line,
+        .column = has_col ? (impex_slice){sc->header[column], sc->header_len[column]}
+                          : (impex_slice){NULL, 0},
+        .value = has_val ? (impex_slice){row->fields[column].ptr, row->fields[column].len}
+                         : (impex_slice){NULL, 0},
+        .reason = {reason, strlen(reason)},
+        .fields = fields,
+        .nfields = row->nfields,
+    };
+    impex_buf_reset(&r->rec);
+    if (impex_reject_encode(&rj, &r->rec)) return IMPEX_ENOMEM;
     if (r->strict) {
         /* Strict runs keep their report in memory until the verdict. */
         r->strict_total++;
-        if (r->strict_n >= STRICT_KEEP_REJECTS) return IMPEX_OK;
-        size_t n = r->strict_n;
-        size_t *off = realloc(r->strict_off, (n + 1) * sizeof *off);
-        if (off) r->strict_off = off;
-        uint64_t *rows = realloc(r->strict_row, (n + 1) * sizeof *rows);
-        if (rows) r->strict_row = rows;
-        size_t *steps = realloc(r->strict_step, (n + 1) * sizeof *steps);
-        if (steps) r->strict_step = steps;
-        if (!off || !rows || !steps) return IMPEX_ENOMEM;
-        off[n] = r->strict_rejects.len;
-        rows[n] = row->number;
-        steps[n] = s;
-        if (impex_buf_append(&r->strict_rejects, r->json.ptr, r->json.len + 1)) return IMPEX_ENOMEM;
-        r->strict_n++;
-        return IMPEX_OK;
+        if (r->strict_rejects.n >= STRICT_KEEP_REJECTS) return IMPEX_OK;
+        return impex_reject_list_add(&r->strict_rejects, impex_reject_seq(s, row->number),
+                                     r->rec.ptr, r->rec.len);
     }
-    return impex_batch_add_reject(b, row->number, r->json.ptr, r->json.len);
+    return impex_batch_add_reject(b, row->number, r->rec.ptr, r->rec.len);
 }
 
 /* Checks one data row and adds it to the batch as an item or a reject.
- * Returns 1 if rejected, 0 if accepted, < 0 / IMPEX_E* on engine failure. */
-static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int validating)
+ * Returns IMPEX_OK with *rejected set, or an error (the run stops). */
+static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int validating,
+                       int *rejected)
 {
     step_ctx *sc = &r->steps[s];
     const impex_descriptor *d = sc->d;
     impex_err rerr;
     char reason[1024];
     impex_err_clear(&rerr);
+    *rejected = 1;
 
     if (row->nfields != sc->ncols) {
         snprintf(reason, sizeof reason, "expected %zu fields, found %zu", sc->ncols, row->nfields);
-        return reject_row(r, b, s, row, -1, reason) ? IMPEX_ENOMEM : 1;
+        return reject_row(r, b, s, row, -1, reason);
     }
     for (size_t f = 0; f < d->nfields; f++) {
         r->vals[f].name = d->fields[f].name;
@@ -105,18 +111,19 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         size_t bad = impex_utf8_check(fld->ptr, fld->len);
         if (bad < fld->len) {
             snprintf(reason, sizeof reason, "invalid UTF-8 at byte %zu of the value", bad + 1);
-            return reject_row(r, b, s, row, (int)c, reason) ? IMPEX_ENOMEM : 1;
+            return reject_row(r, b, s, row, (int)c, reason);
         }
-        if (impex_rule_check(&d->fields[fi], fld->ptr, fld->len, &r->scratch[fi], &r->vals[fi],
-                             &rerr))
-            return reject_row(r, b, s, row, (int)c, rerr.msg) ? IMPEX_ENOMEM : 1;
+        int rc = impex_rule_check(&d->fields[fi], fld->ptr, fld->len, &r->scratch[fi], &r->vals[fi],
+                                  &rerr);
+        if (rc == IMPEX_EREJECT) return reject_row(r, b, s, row, (int)c, rerr.msg);
+        if (rc) return rc;
     }
     for (size_t k = 0; k < d->nkey; k++) {
         const impex_value *kv = &r->vals[d->key[k]];
         if (kv->type == IMPEX_V_NULL || memchr(kv->ptr, '\0', kv->len)) {
             snprintf(reason, sizeof reason, "key field %s is %s", d->fields[d->key[k]].name,
                      kv->type == IMPEX_V_NULL ? "empty" : "holding a NUL byte");
-            return reject_row(r, b, s, row, -1, reason) ? IMPEX_ENOMEM : 1;
+            return reject_row(r, b, s, row, -1, reason);
         }
     }
     /* LMDB keys are at most 511 bytes: tenant, NUL, parts, separators. */
@@ -125,14 +132,18 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         klen += r->vals[d->key[k]].len;
     if (klen > 500) {
         snprintf(reason, sizeof reason, "key is %zu bytes long; at most 500 are allowed", klen);
-        return reject_row(r, b, s, row, -1, reason) ? IMPEX_ENOMEM : 1;
+        return reject_row(r, b, s, row, -1, reason);
     }
     size_t n = 0;
     for (size_t f = 0; f < d->nfields; f++)
         if (r->vals[f].type != IMPEX_V_NULL) r->present[n++] = r->vals[f];
-    if (sc->script && impex_script_validate(sc->script, r->present, n, &rerr))
-        return reject_row(r, b, s, row, -1, rerr.msg) ? IMPEX_ENOMEM : 1;
-    if (validating) return 0;
+    if (sc->script) {
+        int rc = impex_script_validate(sc->script, r->present, n, &rerr);
+        if (rc == IMPEX_EREJECT) return reject_row(r, b, s, row, -1, rerr.msg);
+        if (rc) return rc;
+    }
+    *rejected = 0;
+    if (validating) return IMPEX_OK;
 
     impex_item it = {.row = row->number, .line = row->line};
     impex_slice parts[16];
@@ -149,21 +160,23 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     it.rec_len = b->data.len - it.rec_off;
     if (d->has_map || d->op != IMPEX_OP_UPSERT) {
         /* The writer may still reject this row; keep its fields for the report. */
+        impex_slice *fields = row_slices(r, row);
         it.fields_off = b->data.len;
-        if (fields_json(row, &b->data)) return IMPEX_ENOMEM;
+        if (!fields || impex_reject_encode_fields(fields, row->nfields, &b->data))
+            return IMPEX_ENOMEM;
         it.fields_len = b->data.len - it.fields_off;
     }
-    return impex_batch_add_item(b, &it) ? IMPEX_ENOMEM : 0;
+    return impex_batch_add_item(b, &it);
 }
 
-/* At most four reports a second, and always the last one (csv == NULL). */
-void impex_rows_progress(run_ctx *r, impex_csv *csv)
+/* At most four reports a second, and always the last one (rd == NULL). */
+void impex_rows_progress(run_ctx *r, impex_reader *rd)
 {
     if (!r->opts || !r->opts->progress) return;
     double now = elapsed(&r->t0);
-    if (csv && now - r->last_progress < 0.25) return;
+    if (rd && now - r->last_progress < 0.25) return;
     r->last_progress = now;
-    impex_progress p = {r->rows_this_run, r->bytes_done + (csv ? impex_csv_bytes_read(csv) : 0),
+    impex_progress p = {r->rows_this_run, r->bytes_done + (rd ? impex_reader_bytes_read(rd) : 0),
                         r->bytes_total, now};
     r->opts->progress(r->opts->progress_ctx, &p);
 }
@@ -174,67 +187,77 @@ static int cancelled(const run_ctx *r)
 }
 
 /* Reads step s from the checkpoint to its end (or until stopped), pushing
- * batches to q; with q == NULL only validates (strict mode's first pass). */
+ * batches to q; with q == NULL only validates (strict mode's first pass).
+ * Reads only the parts of the job that never change while it runs (the
+ * writer owns the rest): the resume point and counts are r's own copies. */
 int impex_rows_run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out, impex_err *err)
 {
     step_ctx *sc = &r->steps[s];
-    impex_job *job = r->job;
+    const impex_job *job = r->job;
     const impex_descriptor *d = sc->d;
+    const char *entry = job->steps[s].entry;
     size_t batch_size = job->batch_size ? job->batch_size : d->batch_size;
     uint64_t max_errors = job->max_errors ? job->max_errors : d->max_errors;
-    uint64_t step_rejected = q ? job->steps[s].counts.rejected : 0;
+    uint64_t step_rejected = q ? r->rejected0[s] : 0;
     step_reader sr;
     impex_batch *b = NULL;
     impex_row *row;
     impex_err ferr;
     int rc;
 
+    if (batch_size > IMPEX_BATCH_SIZE_MAX) batch_size = IMPEX_BATCH_SIZE_MAX;
     memset(out, 0, sizeof *out);
     out->forced_status = -1;
     impex_err_clear(&ferr);
     if ((rc = impex_step_open(r, s, &sr, err))) return rc;
-    impex_csv *csv = sr.csv;
-    if ((rc = ensure_scratch(r, d->nfields + 1))) goto done;
-    impex_checkpoint cp = {.phase = q ? 1 : 0, .step = s, .offset = 0, .row = 1, .line = 2};
-    if (q && job->cp.step == s && job->cp.offset > 0) {
-        cp = job->cp;
-        if ((rc = impex_csv_skip_to(csv, cp.offset, cp.row + 1, cp.line, err))) goto done;
+    impex_reader *rd = sr.reader;
+    if ((rc = ensure_scratch(r, d->nfields + 1))) {
+        impex_err_set(err, rc, "out of memory");
+        goto done;
+    }
+    impex_checkpoint cp = {.phase = q ? 1 : 0, .step = s, .row = 1, .line = 2};
+    if (q && r->resume.step == s && r->resume.row > 1) {
+        cp = r->resume;
+        if ((rc = impex_reader_seek(rd, &cp.token, err))) goto done;
     }
     if (!(b = impex_batch_new(s))) {
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto done;
     }
     for (;;) {
-        rc = impex_csv_next(csv, &row, &ferr);
-        if (rc == 0) break;
-        if (rc != 1) {
+        rc = impex_reader_next(rd, &row, &ferr);
+        if (rc == IMPEX_ENOMEM) {
+            rc = impex_err_set(err, rc, "%s: %s", entry, ferr.msg);
+            goto done;
+        }
+        if (!rc && !row) break;
+        if (rc) {
             /* The file cannot be read on: a malformed quote, a limit, a corrupt zip. */
             char msg[1024];
-            impex_locate(msg, sizeof msg, job->steps[s].entry, sc, &ferr);
+            impex_locate(msg, sizeof msg, entry, sc, &ferr);
             impex_row at = {.number = ferr.row ? ferr.row : cp.row + 1, .line = ferr.line};
             if (!b->rows) b->first_row = at.number;
             b->rows++; /* the record that could not be read counts as read and rejected */
-            if (reject_row(r, b, s, &at, ferr.column, ferr.msg)) {
-                rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+            if ((rc = reject_row(r, b, s, &at, ferr.column, ferr.msg))) {
+                impex_err_set(err, rc, "out of memory");
                 goto done;
             }
             out->stop = 1;
             out->forced_status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
             snprintf(out->message, sizeof out->message, "%s", msg);
-            rc = 0;
             break;
         }
         if (!b->rows) b->first_row = row->number;
         b->rows++;
         r->rows_this_run++;
-        int res = process_row(r, b, s, row, q == NULL);
-        if (res < 0 || res > 1) {
-            rc = impex_err_set(err, res < 0 ? IMPEX_ENOMEM : res, "cannot prepare row %llu",
-                               (unsigned long long)row->number);
+        int rejected;
+        if ((rc = process_row(r, b, s, row, q == NULL, &rejected))) {
+            impex_err_set(err, rc, "cannot prepare row %llu: %s", (unsigned long long)row->number,
+                          impex_strerror(rc));
             goto done;
         }
-        step_rejected += (uint64_t)res;
-        cp.offset = row->end;
+        step_rejected += (uint64_t)rejected;
+        cp.token = row->after;
         cp.row = row->number;
         cp.line = row->next_line;
         if (max_errors && step_rejected > max_errors) {
@@ -243,11 +266,11 @@ int impex_rows_run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out,
             snprintf(out->message, sizeof out->message,
                      "%s: stopped after %llu rejected rows (max_errors %llu); rows committed "
                      "before row %llu are kept",
-                     job->steps[s].entry, (unsigned long long)step_rejected,
-                     (unsigned long long)max_errors, (unsigned long long)row->number);
+                     entry, (unsigned long long)step_rejected, (unsigned long long)max_errors,
+                     (unsigned long long)row->number);
             break;
         }
-        if (b->rows >= batch_size || cancelled(r)) {
+        if (b->rows >= batch_size || b->data.len >= IMPEX_BATCH_MAX_BYTES || cancelled(r)) {
             if (q) {
                 b->cp = cp;
                 if ((rc = impex_queue_push(q, b))) {
@@ -261,19 +284,23 @@ int impex_rows_run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out,
                 }
             } else {
                 impex_batch_free(b);
-                b = impex_batch_new(s);
+                if (!(b = impex_batch_new(s))) {
+                    rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+                    goto done;
+                }
             }
-            impex_rows_progress(r, csv);
+            impex_rows_progress(r, rd);
             if (cancelled(r)) {
-                rc = IMPEX_ECANCEL;
+                rc = impex_err_set(err, IMPEX_ECANCEL, "stopped on request");
                 goto done;
             }
         }
     }
-    r->bytes_done += impex_csv_bytes_read(csv);
+    rc = IMPEX_OK;
+    r->bytes_done += impex_reader_bytes_read(rd);
     if (q) {
         /* The step's last batch settles its status; the checkpoint moves to the next step. */
-        b->cp = (impex_checkpoint){.phase = 1, .step = s + 1, .offset = 0, .row = 0, .line = 1};
+        b->cp = (impex_checkpoint){.phase = 1, .step = s + 1, .row = 0, .line = 1};
         if (out->stop) b->cp = cp;
         b->end_of_step = 1;
         b->forced_status = out->forced_status;
@@ -293,7 +320,9 @@ done:
 }
 
 /* Strict mode, first pass: every row of every step is checked, nothing is
- * written. Any rejected row ends the job with the report and no records. */
+ * written. Any rejected row ends the job with the report and no records.
+ * IMPEX_ECANCEL when stopped on request: the job stays resumable and the
+ * pass starts again on resume. */
 int impex_rows_validate_all(run_ctx *r, int *failed, impex_err *err)
 {
     impex_job *job = r->job;
@@ -321,10 +350,11 @@ int impex_rows_validate_all(run_ctx *r, int *failed, impex_err *err)
                                    ? IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS
                                    : IMPEX_JOB_COMPLETED;
     }
-    if (message[0]) impex_job_message(job, "%s", message);
-    impex_job_message(job, "strict validation: %llu row(s) rejected; nothing was imported",
-                      (unsigned long long)total_rejected);
+    if ((message[0] && impex_job_message(job, "%s", message)) ||
+        impex_job_message(job, "strict validation: %llu row(s) rejected; nothing was imported",
+                          (unsigned long long)total_rejected))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     job->status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
     impex_job_now(job->finished);
-    return impex_run_save_job(r->e, job, r, err);
+    return impex_job_save(r->e, job, &r->strict_rejects, err);
 }

@@ -5,12 +5,13 @@
 #define IMPEX_PIPELINE_RUN_H
 
 #include "io/archive.h"
-#include "io/csv.h"
 #include "io/readahead.h"
+#include "io/reader.h"
 #include "lua/descriptor.h"
 #include "lua/script.h"
 #include "pipeline/batch.h"
 #include "pipeline/import.h"
+#include "pipeline/job_store.h"
 #include "pipeline/rules.h"
 
 #include <time.h>
@@ -19,9 +20,11 @@
 typedef struct step_ctx {
     impex_descriptor *d;
     size_t archive_index;
-    int *colmap;   /* column -> field index, -1 = ignored extra column */
-    char **header; /* column names as written */
+    int *colmap;        /* column -> field index, -1 = ignored extra column */
+    char **header;      /* column names as written (NUL-terminated copies) */
+    size_t *header_len; /* their lengths in bytes (a name may hold a NUL) */
     size_t ncols;
+    char *header_error;   /* the full header verdict, every offending column named */
     impex_script *script; /* bound when d->has_validate */
     size_t *name_len;     /* strlen of each field name, computed once */
 } step_ctx;
@@ -35,6 +38,8 @@ struct run_ctx {
     const impex_run_opts *opts;
     impex_lua *lua;
     impex_archive *archive;
+    impex_checkpoint resume; /* the parser's own copy of where to start: the writer owns the job */
+    uint64_t *rejected0;     /* per step: rows rejected before this run */
     step_ctx *steps;
     impex_descriptor **descs;
     int strict;
@@ -45,22 +50,30 @@ struct run_ctx {
     impex_value *vals, *present;
     impex_rule_scratch *scratch;
     size_t nvals_cap;
-    impex_buf json, fields;
-    /* strict validation report */
-    impex_buf strict_rejects;
-    size_t *strict_off;
-    uint64_t *strict_row;
-    size_t *strict_step;
-    size_t strict_n;       /* kept */
+    impex_buf rec;
+    impex_slice *slices;
+    size_t slices_cap;
+    /* the raw header of every step, kept for the replay (written at the start) */
+    impex_reject_list headers;
+    /* strict validation report: the first STRICT_KEEP_REJECTS rejected rows */
+    impex_reject_list strict_rejects;
     uint64_t strict_total; /* rejected in all */
 };
+
+/* Rows bigger than this many bytes in all close the batch early, so a batch
+ * (and the queue of them) is bounded by bytes as well as by rows. */
+#define IMPEX_BATCH_MAX_BYTES ((size_t)4 << 20)
+/* Bytes of batches queued for the writer at most (one batch always fits). */
+#define IMPEX_QUEUE_MAX_BYTES ((size_t)32 << 20)
+/* The largest batch size a descriptor or --batch-size may ask for. */
+#define IMPEX_BATCH_SIZE_MAX 100000
 
 /* A step's input: the archive entry, read ahead on its own thread (so
  * inflating overlaps parsing), and the CSV reader over it. */
 typedef struct step_reader {
     impex_entry *entry;
     impex_readahead *ra;
-    impex_csv *csv;
+    impex_reader *reader;
 } step_reader;
 
 typedef struct step_outcome {
@@ -69,15 +82,14 @@ typedef struct step_outcome {
     char message[1024];
 } step_outcome;
 
-/* import.c: writes the job in its own transaction, with the rejected rows a
- * strict run kept when r is given. */
-int impex_run_save_job(impex_engine *e, impex_job *job, const run_ctx *r, impex_err *err);
-
 /* steps.c */
 int impex_steps_plan(run_ctx *r, impex_err *err);
 /* Loads every step's descriptor and checks every remaining header before
  * anything is written. Returns the job status to fail with (msg says why), or -1. */
-int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen);
+/* ... or IMPEX_PREPARE_ENGINE_ERROR when the engine itself failed (out of
+ * memory): the job stays resumable. */
+#define IMPEX_PREPARE_ENGINE_ERROR (-2)
+int impex_steps_prepare(run_ctx *r, impex_buf *msg);
 int impex_step_open(run_ctx *r, size_t s, step_reader *sr, impex_err *err);
 void impex_step_close(step_reader *sr);
 void impex_step_free_header(step_ctx *sc);
@@ -91,7 +103,7 @@ int impex_rows_run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out,
 /* Strict mode's first pass over every step; *failed when any row was rejected
  * (the job is then already ended with the report). */
 int impex_rows_validate_all(run_ctx *r, int *failed, impex_err *err);
-/* Progress to the caller's callback, at most four times a second; csv NULL = final. */
-void impex_rows_progress(run_ctx *r, impex_csv *csv);
+/* Progress to the caller's callback, at most four times a second; rd NULL = final. */
+void impex_rows_progress(run_ctx *r, impex_reader *rd);
 
 #endif

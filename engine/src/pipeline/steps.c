@@ -1,3 +1,5 @@
+#include "core/utf8.h"
+#include "pipeline/reject.h"
 #include "pipeline/run.h"
 
 #include <stdio.h>
@@ -5,12 +7,54 @@
 #include <string.h>
 #include <strings.h>
 
+/* A header verdict names at most this many bytes of columns, then says how
+ * many more there are (a line of 10,000 bad names stays readable). */
+#define HEADER_MESSAGE_MAX (16 * 1024)
+
 /* --- planning: which entry runs through which descriptor --------------------- */
 
 static int is_nested_archive(const char *name)
 {
     size_t n = strlen(name);
     return n > 4 && !strcasecmp(name + n - 4, ".zip");
+}
+
+static int cmp_name_index(const void *a, const void *b, void *arch)
+{
+    const char *na = impex_archive_name(arch, *(const size_t *)a);
+    const char *nb = impex_archive_name(arch, *(const size_t *)b);
+    int c = strcmp(na, nb);
+    return c ? c
+             : (*(const size_t *)a > *(const size_t *)b) -
+                   (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* Entries that share a name are each imported as their own step (by index),
+ * and the job says so: the sender probably did not mean it. */
+static int report_duplicates(run_ctx *r, size_t n)
+{
+    size_t *order = calloc(n + 1, sizeof *order);
+    if (!order) return IMPEX_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_name_index, r->archive);
+    for (size_t i = 0; i < n;) {
+        size_t k = i + 1;
+        const char *name = impex_archive_name(r->archive, order[i]);
+        while (k < n && !strcmp(name, impex_archive_name(r->archive, order[k])))
+            k++;
+        if (k - i > 1 &&
+            impex_job_message(r->job,
+                              "%s: the archive holds %zu entries of this name; each is read as "
+                              "its own step, in archive order",
+                              name, k - i)) {
+            free(order);
+            return IMPEX_ENOMEM;
+        }
+        i = k;
+    }
+    free(order);
+    return IMPEX_OK;
 }
 
 int impex_steps_plan(run_ctx *r, impex_err *err)
@@ -28,99 +72,133 @@ int impex_steps_plan(run_ctx *r, impex_err *err)
             if (used[i] || !impex_descriptor_matches(d, impex_archive_name(r->archive, i)))
                 continue;
             used[i] = 1;
-            if (impex_job_add_step(job, d->path, d->resource, impex_archive_name(r->archive, i)))
+            if (impex_job_add_step(job, d->path, d->resource, impex_archive_name(r->archive, i), i))
                 rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         }
-        if (d->strategy == IMPEX_STRATEGY_STRICT && !job->strategy) r->strict = 1;
         impex_descriptor_free(d);
     }
     for (size_t i = 0; !rc && i < n; i++) {
         if (used[i]) continue;
         const char *name = impex_archive_name(r->archive, i);
         if (is_nested_archive(name))
-            impex_job_message(job, "%s: nested archives are not imported; entry ignored", name);
+            rc =
+                impex_job_message(job, "%s: nested archives are not imported; entry ignored", name);
         else
-            impex_job_message(job, "%s: matches no descriptor of group '%s'; entry ignored", name,
-                              job->group);
+            rc = impex_job_message(job, "%s: matches no descriptor of group '%s'; entry ignored",
+                                   name, job->group);
+        if (rc) rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     }
+    if (!rc && report_duplicates(r, n)) rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     free(used);
     impex_group_free(g);
     return rc;
 }
 
-/* Step i's archive index (entries are matched by name, which the job records). */
+/* Step s's entry: by the index the plan recorded, checked against its name. */
 static int find_entry(run_ctx *r, size_t step, size_t *index, impex_err *err)
 {
-    const char *want = r->job->steps[step].entry;
-    for (size_t i = 0; i < impex_archive_count(r->archive); i++)
-        if (!strcmp(impex_archive_name(r->archive, i), want)) {
+    const impex_step *st = &r->job->steps[step];
+    size_t i = st->index;
+    if (i < impex_archive_count(r->archive)) {
+        const char *name = impex_archive_name(r->archive, i);
+        impex_buf shown = {0};
+        int same = !impex_utf8_visible(name, strlen(name), &shown) && shown.ptr &&
+                   !strcmp(shown.ptr, st->entry);
+        impex_buf_free(&shown);
+        if (same) {
             *index = i;
             return IMPEX_OK;
         }
-    return impex_err_set(err, IMPEX_ENOTFOUND, "entry %s is missing from the job's file", want);
+    }
+    return impex_err_set(err, IMPEX_ENOTFOUND, "entry %s (#%zu) is missing from the job's file",
+                         st->entry, i + 1);
 }
 
 /* --- headers ------------------------------------------------------------------ */
 
-static void append_name(impex_buf *list, const char *name)
+/* Appends a column name to a verdict list: quoted, with bytes that are not
+ * UTF-8 (and NULs) shown as \xHH; counts what no longer fits. */
+static int append_name(impex_buf *list, size_t *more, const char *name, size_t len)
 {
-    if (list->len) impex_buf_puts(list, ", ");
-    impex_buf_puts(list, *name ? name : "(empty)");
+    if (list->len > HEADER_MESSAGE_MAX) {
+        (*more)++;
+        return IMPEX_OK;
+    }
+    int rc = list->len ? impex_buf_puts(list, ", ") : 0;
+    rc = rc || impex_buf_putc(list, '"') || impex_utf8_visible(name, len, list) ||
+         impex_buf_putc(list, '"');
+    return rc ? IMPEX_ENOMEM : IMPEX_OK;
+}
+
+static int put_list(impex_buf *out, const char *what, const impex_buf *list, size_t more)
+{
+    if (!list->len) return IMPEX_OK;
+    int rc = impex_buf_printf(out, "%s%s: %s", out->len ? "; " : "", what, list->ptr);
+    if (!rc && more) rc = impex_buf_printf(out, " and %zu more", more);
+    return rc ? IMPEX_ENOMEM : IMPEX_OK;
 }
 
 /* Maps the header row onto the descriptor; names every problem at once. */
 static int map_header(step_ctx *sc, const char *entry, const impex_row *row, impex_err *err)
 {
     const impex_descriptor *d = sc->d;
-    impex_buf missing = {0}, unknown = {0}, dup = {0};
+    impex_buf missing = {0}, unknown = {0}, dup = {0}, all = {0};
+    size_t more[3] = {0, 0, 0};
+    int rc = IMPEX_OK;
     char *seen = calloc(d->nfields + 1, 1);
     sc->ncols = row->nfields;
     sc->colmap = calloc(row->nfields + 1, sizeof *sc->colmap);
     sc->header = calloc(row->nfields + 1, sizeof *sc->header);
-    if (!seen || !sc->colmap || !sc->header) {
-        free(seen);
-        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-    }
+    sc->header_len = calloc(row->nfields + 1, sizeof *sc->header_len);
+    if (!seen || !sc->colmap || !sc->header || !sc->header_len) goto nomem;
     for (size_t c = 0; c < row->nfields; c++) {
         const impex_field *f = &row->fields[c];
-        sc->header[c] = strndup(f->ptr, f->len);
-        if (!sc->header[c]) {
-            free(seen);
-            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-        }
+        if (!(sc->header[c] = malloc(f->len + 1))) goto nomem;
+        memcpy(sc->header[c], f->ptr, f->len + 1);
+        sc->header_len[c] = f->len;
         int idx = impex_descriptor_field(d, f->ptr, f->len);
         sc->colmap[c] = idx;
         if (idx < 0) {
             /* A delete needs the key only; whatever else the file carries is ignored. */
-            if (!d->allow_extra_columns && d->op != IMPEX_OP_DELETE)
-                append_name(&unknown, sc->header[c]);
+            if (!d->allow_extra_columns && d->op != IMPEX_OP_DELETE &&
+                append_name(&unknown, &more[1], f->ptr, f->len))
+                goto nomem;
             continue;
         }
         if (seen[idx]) {
-            append_name(&dup, sc->header[c]);
+            if (append_name(&dup, &more[2], f->ptr, f->len)) goto nomem;
             sc->colmap[c] = -1;
         }
         seen[idx] = 1;
     }
     for (size_t i = 0; i < d->nfields; i++)
         if (d->fields[i].required && !seen[i] &&
-            (d->op != IMPEX_OP_DELETE || impex_descriptor_is_key(d, i)))
-            append_name(&missing, d->fields[i].name);
-    free(seen);
-    int rc = 0;
+            (d->op != IMPEX_OP_DELETE || impex_descriptor_is_key(d, i)) &&
+            append_name(&missing, &more[0], d->fields[i].name, strlen(d->fields[i].name)))
+            goto nomem;
     if (missing.len || unknown.len || dup.len) {
-        impex_err_set(err, IMPEX_EHEADER, "%s: %s%s%s%s%s%s%s%s", entry,
-                      missing.len ? "missing required column(s): " : "",
-                      missing.len ? missing.ptr : "",
-                      missing.len && (unknown.len || dup.len) ? "; " : "",
-                      unknown.len ? "unknown column(s): " : "", unknown.len ? unknown.ptr : "",
-                      unknown.len && dup.len ? "; " : "", dup.len ? "duplicated column(s): " : "",
-                      dup.len ? dup.ptr : "");
-        rc = IMPEX_EHEADER;
+        if (put_list(&all, "missing required column(s)", &missing, more[0]) ||
+            put_list(&all, "unknown column(s)", &unknown, more[1]) ||
+            put_list(&all, "duplicated column(s)", &dup, more[2]))
+            goto nomem;
+        impex_buf prefixed = {0};
+        if (impex_buf_printf(&prefixed, "%s: %s", entry, all.ptr)) {
+            impex_buf_free(&prefixed);
+            goto nomem;
+        }
+        free(sc->header_error);
+        sc->header_error = prefixed.ptr;
+        rc = impex_err_set(err, IMPEX_EHEADER, "%s", prefixed.ptr);
     }
+    goto done;
+nomem:
+    rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+done:
+    free(seen);
     impex_buf_free(&missing);
     impex_buf_free(&unknown);
     impex_buf_free(&dup);
+    impex_buf_free(&all);
     return rc;
 }
 
@@ -129,15 +207,19 @@ void impex_step_free_header(step_ctx *sc)
     for (size_t c = 0; c < sc->ncols; c++)
         free(sc->header ? sc->header[c] : NULL);
     free(sc->header);
+    free(sc->header_len);
     free(sc->colmap);
+    free(sc->header_error);
     sc->header = NULL;
+    sc->header_len = NULL;
     sc->colmap = NULL;
+    sc->header_error = NULL;
     sc->ncols = 0;
 }
 
 void impex_step_close(step_reader *sr)
 {
-    impex_csv_close(sr->csv);
+    impex_reader_close(sr->reader);
     impex_readahead_close(sr->ra); /* before the entry: its thread reads the entry */
     impex_entry_close(sr->entry);
     memset(sr, 0, sizeof *sr);
@@ -151,15 +233,12 @@ int impex_step_open(run_ctx *r, size_t s, step_reader *sr, impex_err *err)
     memset(sr, 0, sizeof *sr);
     int rc = impex_archive_open_entry(r->archive, sc->archive_index, &sr->entry, err);
     if (!rc) rc = impex_readahead_open(impex_entry_read, sr->entry, 0, &sr->ra, err);
-    if (!rc) rc = impex_csv_open(impex_readahead_read, sr->ra, NULL, &sr->csv, err);
-    if (rc) goto fail;
-    rc = impex_csv_next(sr->csv, &hdr, err);
-    if (rc == 0) {
+    if (!rc) rc = impex_reader_open_csv(impex_readahead_read, sr->ra, NULL, &sr->reader, err);
+    if (!rc) rc = impex_reader_next(sr->reader, &hdr, err);
+    if (!rc && !hdr)
         rc = impex_err_set(err, IMPEX_EHEADER, "%s: the file is empty (no header row)",
                            r->job->steps[s].entry);
-        goto fail;
-    }
-    if (rc != 1) goto fail;
+    if (rc) goto fail;
     impex_step_free_header(sc);
     if ((rc = map_header(sc, r->job->steps[s].entry, hdr, err))) goto fail;
     return IMPEX_OK;
@@ -168,9 +247,42 @@ fail:
     return rc;
 }
 
+/* The raw header of step s, kept as the replay's header (row 1 of the step). */
+static int keep_header(run_ctx *r, size_t s)
+{
+    step_ctx *sc = &r->steps[s];
+    impex_buf rec = {0};
+    impex_slice *names = calloc(sc->ncols + 1, sizeof *names);
+    int rc = names ? 0 : IMPEX_ENOMEM;
+    for (size_t c = 0; !rc && c < sc->ncols; c++)
+        names[c] = (impex_slice){sc->header[c], sc->header_len[c]};
+    const char *entry = r->job->steps[s].entry;
+    impex_reject h = {.step = s,
+                      .file = {entry, strlen(entry)},
+                      .row = 1,
+                      .line = 1,
+                      .reason = {"header", 6},
+                      .fields = names,
+                      .nfields = sc->ncols};
+    if (!rc) rc = impex_reject_encode(&h, &rec);
+    if (!rc) rc = impex_reject_list_add(&r->headers, impex_reject_seq(s, 1), rec.ptr, rec.len);
+    free(names);
+    impex_buf_free(&rec);
+    return rc;
+}
+
+static int append_allowed_ops(impex_buf *out, unsigned allowed)
+{
+    for (int k = 0; k < 4; k++)
+        if ((allowed & (1u << k)) &&
+            impex_buf_printf(out, "%s%s", out->len ? ", " : "", impex_op_name((impex_op)k)))
+            return IMPEX_ENOMEM;
+    return out->len ? IMPEX_OK : (impex_buf_puts(out, "none") ? IMPEX_ENOMEM : IMPEX_OK);
+}
+
 /* Loads every step's descriptor and checks every remaining header before
- * anything is written. Returns the job status to fail with, or -1. */
-int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen)
+ * anything is written. Returns the job status to fail with (msg says why), or -1. */
+int impex_steps_prepare(run_ctx *r, impex_buf *msg)
 {
     impex_job *job = r->job;
     r->steps = calloc(job->nsteps + 1, sizeof *r->steps);
@@ -183,7 +295,7 @@ int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen)
         int rc = impex_descriptor_load(r->lua, job->steps[s].descriptor, &sc->d, &e2);
         if (!rc && sc->d->has_validate) rc = impex_script_bind(r->lua, sc->d, &sc->script, &e2);
         if (rc) {
-            snprintf(msg, msglen, "%s", e2.msg);
+            if (impex_buf_puts(msg, e2.msg)) goto nomem;
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
         r->descs[s] = sc->d;
@@ -193,12 +305,11 @@ int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen)
             int op = impex_op_parse(job->operation);
             if (op < 0 || !(sc->d->allowed_ops & (1u << op))) {
                 impex_buf allowed = {0};
-                for (int k = 0; k < 4; k++)
-                    if (sc->d->allowed_ops & (1u << k))
-                        append_name(&allowed, impex_op_name((impex_op)k));
-                snprintf(msg, msglen, "%s: operation %s is not allowed (allowed: %s)", sc->d->path,
-                         job->operation, allowed.ptr ? allowed.ptr : "none");
+                int bad = append_allowed_ops(&allowed, sc->d->allowed_ops) ||
+                          impex_buf_printf(msg, "%s: operation %s is not allowed (allowed: %s)",
+                                           sc->d->path, job->operation, allowed.ptr);
                 impex_buf_free(&allowed);
+                if (bad) goto nomem;
                 return IMPEX_JOB_INVALID_OPERATION_TYPE;
             }
             sc->d->op = (impex_op)op;
@@ -208,15 +319,15 @@ int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen)
             sc->name_len[f] = strlen(sc->d->fields[f].name);
         if (sc->d->strategy == IMPEX_STRATEGY_STRICT && !job->strategy) r->strict = 1;
         if ((rc = find_entry(r, s, &sc->archive_index, &e2))) {
-            snprintf(msg, msglen, "%s", e2.msg);
+            if (impex_buf_puts(msg, e2.msg)) goto nomem;
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
-        r->bytes_total += s >= job->cp.step ? impex_archive_size(r->archive, sc->archive_index) : 0;
+        r->bytes_total +=
+            s >= r->resume.step ? impex_archive_size(r->archive, sc->archive_index) : 0;
     }
     if (job->strategy) r->strict = !strcmp(job->strategy, "strict");
-    impex_buf all = {0};
     int status = -1;
-    for (size_t s = job->cp.step; s < job->nsteps; s++) {
+    for (size_t s = r->resume.step; s < job->nsteps; s++) {
         step_reader sr;
         impex_err e2;
         impex_err_clear(&e2);
@@ -224,30 +335,38 @@ int impex_steps_prepare(run_ctx *r, char *msg, size_t msglen)
         if (!rc) {
             impex_step_close(&sr);
             /* Kept in the job so the error report can name the columns. */
-            if (impex_job_set_columns(job, s, r->steps[s].header, r->steps[s].ncols)) goto nomem;
+            if (impex_job_set_columns(job, s, r->steps[s].header, r->steps[s].header_len,
+                                      r->steps[s].ncols) ||
+                keep_header(r, s))
+                goto nomem;
             continue;
         }
-        char where[1024];
+        if (rc == IMPEX_ENOMEM) goto nomem;
+        impex_buf where = {0};
         if (rc == IMPEX_EHEADER) {
-            snprintf(where, sizeof where, "%s", e2.msg);
+            if (impex_buf_puts(&where,
+                               r->steps[s].header_error ? r->steps[s].header_error : e2.msg))
+                goto nomem;
             status = IMPEX_JOB_FAILED_HEADERS;
         } else {
-            impex_locate(where, sizeof where, job->steps[s].entry, NULL, &e2);
+            char loc[1024];
+            impex_locate(loc, sizeof loc, job->steps[s].entry, NULL, &e2);
+            if (impex_buf_puts(&where, loc)) goto nomem;
             if (status < 0) status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
         }
         job->steps[s].status = rc == IMPEX_EHEADER ? IMPEX_JOB_FAILED_HEADERS
                                                    : IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
         free(job->steps[s].details);
-        job->steps[s].details = strdup(where);
-        if (all.len) impex_buf_puts(&all, "; ");
-        impex_buf_puts(&all, where);
+        job->steps[s].details = where.ptr;
+        if ((msg->len && impex_buf_puts(msg, "; ")) ||
+            impex_buf_puts(msg, where.ptr ? where.ptr : ""))
+            goto nomem;
     }
-    if (status >= 0) snprintf(msg, msglen, "%s", all.ptr);
-    impex_buf_free(&all);
     return status;
 nomem:
-    snprintf(msg, msglen, "out of memory");
-    return IMPEX_JOB_FAILED_UNEXPECTEDLY;
+    impex_buf_reset(msg);
+    impex_buf_puts(msg, "out of memory");
+    return IMPEX_PREPARE_ENGINE_ERROR;
 }
 
 /* Formats "entry: row R (line L), column C: reason" for a file-level error. */

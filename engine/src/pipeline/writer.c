@@ -1,7 +1,10 @@
 #include "pipeline/writer.h"
 #include "lua/script.h"
+#include "pipeline/reject.h"
+#include "pipeline/rules.h"
 #include "store/codec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,52 +13,19 @@ typedef struct writer_state {
     impex_writer *w;
     impex_lua *lua;         /* created on first need: map runs here, in the write txn */
     impex_script **scripts; /* per step, bound lazily */
-    impex_buf merged, mapped, json;
+    impex_buf merged, mapped, checked, json, text;
 } writer_state;
 
-uint64_t impex_reject_seq(size_t step, uint64_t row)
-{
-    return ((uint64_t)(step + 1) << 40) | (row & ((1ull << 40) - 1));
-}
-
-int impex_reject_json(impex_buf *out, size_t step, const char *file, uint64_t row, uint64_t line,
-                      const char *column, const char *value, size_t value_len, const char *reason,
-                      const char *fields_json, size_t fields_len)
-{
-    int rc = impex_buf_printf(out, "{\"step\":%zu,\"file\":", step);
-    rc = rc || impex_buf_put_json_string(out, file, strlen(file));
-    rc = rc ||
-         impex_buf_printf(out, ",\"row\":%llu,\"line\":%llu,\"column\":", (unsigned long long)row,
-                          (unsigned long long)line);
-    rc = rc || (column ? impex_buf_put_json_string(out, column, strlen(column))
-                       : impex_buf_puts(out, "null"));
-    rc = rc || impex_buf_puts(out, ",\"value\":");
-    rc = rc ||
-         (value ? impex_buf_put_json_string(out, value, value_len) : impex_buf_puts(out, "null"));
-    rc = rc || impex_buf_puts(out, ",\"reason\":");
-    rc = rc || impex_buf_put_json_string(out, reason, strlen(reason));
-    rc = rc || impex_buf_puts(out, ",\"fields\":");
-    rc = rc ||
-         (fields_len ? impex_buf_append(out, fields_json, fields_len) : impex_buf_puts(out, "[]"));
-    rc = rc || impex_buf_putc(out, '}');
-    return rc ? IMPEX_ENOMEM : IMPEX_OK;
-}
-
-/* Stored fields the update does not name keep their values. */
-static int overlay(impex_slice existing, impex_slice update, impex_buf *out, impex_err *err)
+int impex_record_overlay(impex_slice existing, impex_slice update, impex_buf *out, impex_err *err)
 {
     impex_value *old = NULL, *upd = NULL, *res = NULL;
-    size_t nold, nupd, n = 0;
+    char *used = NULL;
+    size_t nold = 0, nupd = 0, n = 0;
     int rc = impex_codec_decode(existing, &old, &nold, err);
     if (!rc) rc = impex_codec_decode(update, &upd, &nupd, err);
-    if (!rc && !(res = malloc((nold + nupd + 1) * sizeof *res)))
+    if (!rc && (!(res = malloc((nold + nupd + 1) * sizeof *res)) || !(used = calloc(nupd + 1, 1))))
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     if (rc) goto done;
-    char *used = calloc(nupd + 1, 1);
-    if (!used) {
-        rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-        goto done;
-    }
     for (size_t i = 0; i < nold; i++) {
         res[n] = old[i];
         for (size_t k = 0; k < nupd; k++)
@@ -69,10 +39,10 @@ static int overlay(impex_slice existing, impex_slice update, impex_buf *out, imp
     }
     for (size_t k = 0; k < nupd; k++)
         if (!used[k]) res[n++] = upd[k];
-    free(used);
     impex_buf_reset(out);
     if (impex_codec_encode(res, n, out)) rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
 done:
+    free(used);
     free(old);
     free(upd);
     free(res);
@@ -84,16 +54,100 @@ static int get_script(writer_state *st, size_t step, impex_script **out, impex_e
     impex_writer *w = st->w;
     if (!st->scripts && !(st->scripts = calloc(w->job->nsteps, sizeof *st->scripts)))
         return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-    if (!st->lua) {
-        int rc = impex_lua_new(w->engine->scripts_root, &w->engine->lua_limits, &st->lua, err);
-        if (rc) return rc;
-    }
+    if (!st->lua && !(st->lua = w->lua_new(w->lua_ctx, err))) return err->code ? err->code : 1;
     if (!st->scripts[step]) {
         int rc = impex_script_bind(st->lua, w->descs[step], &st->scripts[step], err);
         if (rc) return rc;
     }
     *out = st->scripts[step];
     return IMPEX_OK;
+}
+
+/* The k-th part of an encoded key (parts are NUL-separated). */
+static impex_slice key_part(impex_slice key, size_t k)
+{
+    const char *p = key.ptr, *end = key.ptr + key.len;
+    for (; k > 0 && p < end; k--) {
+        const char *nul = memchr(p, '\0', (size_t)(end - p));
+        p = nul ? nul + 1 : end;
+    }
+    const char *nul = memchr(p, '\0', (size_t)(end - p));
+    return (impex_slice){p, (size_t)((nul ? nul : end) - p)};
+}
+
+/* What map returned must hold to the descriptor like a row does: each field
+ * it names passes that field's rules (and is stored normalised), and the key
+ * is the row's own. Fields the descriptor does not name are kept as map gave
+ * them. Rewrites st->mapped; IMPEX_EREJECT with the reason in rerr. */
+static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice key,
+                        impex_err *rerr, impex_err *err)
+{
+    impex_value *vals = NULL;
+    size_t n = 0;
+    int rc = impex_codec_decode((impex_slice){st->mapped.ptr, st->mapped.len}, &vals, &n, err);
+    if (rc) return rc;
+    impex_rule_scratch *scratch = calloc(n + 1, sizeof *scratch);
+    char *seen_key = calloc(d->nkey + 1, 1);
+    size_t *text_off = calloc(n + 1, sizeof *text_off);
+    if (!scratch || !seen_key || !text_off) {
+        rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* The rules read NUL-terminated text: copy each value once. */
+    impex_buf_reset(&st->text);
+    for (size_t i = 0; i < n; i++) {
+        text_off[i] = st->text.len;
+        if (impex_buf_append(&st->text, vals[i].ptr, vals[i].len) ||
+            impex_buf_putc(&st->text, '\0')) {
+            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        int f = impex_descriptor_field(d, vals[i].name, vals[i].name_len);
+        if (f < 0) continue;
+        const impex_field_rule *r = &d->fields[f];
+        const char *txt = st->text.ptr + text_off[i];
+        impex_value out = vals[i];
+        impex_err e2;
+        impex_err_clear(&e2);
+        if (vals[i].type == IMPEX_V_NULL) {
+            if (r->required)
+                rc = impex_err_set(rerr, IMPEX_EREJECT, "map result: required field %s is empty",
+                                   r->name);
+        } else if (impex_rule_check(r, txt, vals[i].len, &scratch[i], &out, &e2)) {
+            rc = impex_err_set(rerr, IMPEX_EREJECT, "map result: field %s: %s", r->name, e2.msg);
+        } else {
+            out.name = vals[i].name;
+            out.name_len = vals[i].name_len;
+            vals[i] = out;
+        }
+        for (size_t k = 0; !rc && k < d->nkey; k++) {
+            if (d->key[k] != (size_t)f) continue;
+            impex_slice part = key_part(key, k);
+            if (vals[i].len != part.len || memcmp(vals[i].ptr, part.ptr, part.len))
+                rc = impex_err_set(rerr, IMPEX_EREJECT,
+                                   "map result: key field %s was changed (map may not change the "
+                                   "key)",
+                                   r->name);
+            seen_key[k] = 1;
+        }
+    }
+    for (size_t k = 0; !rc && k < d->nkey; k++)
+        if (!seen_key[k])
+            rc = impex_err_set(rerr, IMPEX_EREJECT, "map result: key field %s is missing",
+                               d->fields[d->key[k]].name);
+    if (!rc) {
+        impex_buf_reset(&st->checked);
+        if (impex_codec_encode(vals, n, &st->checked))
+            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    }
+done:
+    free(vals);
+    free(scratch);
+    free(seen_key);
+    free(text_off);
+    return rc;
 }
 
 /* Applies one row. Returns 0 when stored, IMPEX_EREJECT with the reason in
@@ -121,7 +175,7 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
         if (rc != IMPEX_EEXISTS) return rc;
         if (d->op == IMPEX_OP_INSERT)
             return impex_err_set(rerr, IMPEX_EREJECT, "record already exists (operation insert)");
-        if ((rc = overlay(existing, rec, &st->merged, err))) return rc;
+        if ((rc = impex_record_overlay(existing, rec, &st->merged, err))) return rc;
         return impex_record_put(txn, d->resource, tenant, key,
                                 (impex_slice){st->merged.ptr, st->merged.len}, err);
     }
@@ -142,15 +196,56 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
         rc = impex_script_map(s, vals, n, have ? &existing : NULL, &st->mapped, rerr);
         free(vals);
         if (rc) return rc == IMPEX_EREJECT ? rc : impex_err_set(err, rc, "%s", rerr->msg);
-        rec.ptr = st->mapped.ptr;
-        rec.len = st->mapped.len;
+        if ((rc = check_mapped(st, d, key, rerr, err))) return rc;
+        rec.ptr = st->checked.ptr;
+        rec.len = st->checked.len;
     }
     if (have) {
-        if ((rc = overlay(existing, rec, &st->merged, err))) return rc;
+        if ((rc = impex_record_overlay(existing, rec, &st->merged, err))) return rc;
         rec.ptr = st->merged.ptr;
         rec.len = st->merged.len;
     }
     return impex_record_put(txn, d->resource, tenant, key, rec, err);
+}
+
+/* A row the writer rejected: its reject record, with the fields the parser kept. */
+static int put_writer_reject(writer_state *st, impex_txn *txn, const impex_batch *b,
+                             const impex_item *it, const char *reason, impex_err *err)
+{
+    const impex_step *step = &st->w->job->steps[b->step];
+    impex_reject rj = {.step = b->step,
+                       .file = {step->entry, strlen(step->entry)},
+                       .row = it->row,
+                       .line = it->line,
+                       .reason = {reason, strlen(reason)}};
+    impex_buf_reset(&st->json);
+    if (impex_reject_encode_with(&rj, (impex_slice){b->data.ptr + it->fields_off, it->fields_len},
+                                 &st->json))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    return impex_reject_put(txn, st->w->job->id, impex_reject_seq(b->step, it->row),
+                            (impex_slice){st->json.ptr, st->json.len}, err);
+}
+
+/* Ends the job from the writer: its own rejections passed max_errors. */
+static void stop_for_errors(writer_state *st, impex_batch *b, uint64_t limit)
+{
+    impex_job *job = st->w->job;
+    impex_step *step = &job->steps[b->step];
+    char msg[1024];
+    snprintf(msg, sizeof msg,
+             "%s: stopped after %llu rejected rows (max_errors %llu); rows committed up to row "
+             "%llu are kept",
+             step->entry, (unsigned long long)step->counts.rejected, (unsigned long long)limit,
+             (unsigned long long)b->cp.row);
+    step->status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+    if (!step->details) step->details = strdup(msg);
+    for (size_t s = 0; s < job->nsteps; s++)
+        if (!impex_job_status_final(job->steps[s].status))
+            job->steps[s].status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+    impex_job_message(job, "%s", msg); /* past the cap or out of memory: the status says it */
+    job->status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+    impex_job_now(job->finished);
+    st->w->stopped = 1;
 }
 
 static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_err *err)
@@ -172,13 +267,7 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
         }
         if (rc != IMPEX_EREJECT) return rc;
         rejected++;
-        impex_buf_reset(&st->json);
-        if (impex_reject_json(&st->json, b->step, step->entry, it->row, it->line, NULL, NULL, 0,
-                              rerr.msg, b->data.ptr + it->fields_off, it->fields_len))
-            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-        impex_slice js = {st->json.ptr, st->json.len};
-        if ((rc = impex_reject_put(txn, job->id, impex_reject_seq(b->step, it->row), js, err)))
-            return rc;
+        if ((rc = put_writer_reject(st, txn, b, it, rerr.msg, err))) return rc;
     }
     for (size_t i = 0; i < b->nrejects; i++) {
         impex_slice js = {b->data.ptr + b->rejects[i].off, b->rejects[i].len};
@@ -196,23 +285,31 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
     if (b->rows || b->nrejects) {
         job->batches++;
         impex_buf_reset(&st->json);
-        impex_buf_printf(&st->json,
-                         "{\"step\":%zu,\"firstRow\":%llu,\"rows\":%llu,\"imported\":%llu,"
-                         "\"rejected\":%llu,\"offset\":%llu}",
-                         b->step, (unsigned long long)b->first_row, (unsigned long long)b->rows,
-                         (unsigned long long)imported, (unsigned long long)rejected,
-                         (unsigned long long)b->cp.offset);
+        if (impex_buf_printf(&st->json,
+                             "{\"step\":%zu,\"firstRow\":%llu,\"rows\":%llu,\"imported\":%llu,"
+                             "\"rejected\":%llu,\"offset\":%llu}",
+                             b->step, (unsigned long long)b->first_row, (unsigned long long)b->rows,
+                             (unsigned long long)imported, (unsigned long long)rejected,
+                             (unsigned long long)b->cp.token.pos[0]))
+            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         impex_slice js = {st->json.ptr, st->json.len};
         if ((rc = impex_batch_put(txn, job->id, job->batches, js, err))) return rc;
     }
     job->cp.batch = job->batches;
-    if (b->message) impex_job_message(job, "%s", b->message);
+    if (b->message && impex_job_message(job, "%s", b->message))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    uint64_t limit = job->max_errors ? job->max_errors : w->descs[b->step]->max_errors;
+    if (limit && step->counts.rejected > limit && b->forced_status < 0) {
+        stop_for_errors(st, b, limit);
+        return IMPEX_OK;
+    }
     if (b->end_of_step) {
         step->status = b->forced_status >= 0   ? (impex_job_status)b->forced_status
                        : step->counts.rejected ? IMPEX_JOB_COMPLETED_WITH_ERRORS
                                                : IMPEX_JOB_COMPLETED;
-        if (b->forced_status >= 0 && b->message && !step->details)
-            step->details = strdup(b->message);
+        if (b->forced_status >= 0 && b->message && !step->details &&
+            !(step->details = strdup(b->message)))
+            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     }
     if (b->end_of_job) {
         job->status = b->forced_status >= 0  ? (impex_job_status)b->forced_status
@@ -229,7 +326,7 @@ static int commit_chain(writer_state *st, impex_batch *chain, impex_err *err)
     impex_writer *w = st->w;
     impex_txn *txn = NULL;
     int rc = impex_txn_begin(w->engine->store, 1, &txn, err);
-    for (impex_batch *b = chain; !rc && b; b = b->next)
+    for (impex_batch *b = chain; !rc && b && !w->stopped; b = b->next)
         rc = apply_batch(st, txn, b, err);
     if (!rc) {
         impex_job_now(w->job->updated);
@@ -251,9 +348,10 @@ static void *writer_main(void *arg)
     writer_state st = {.w = w};
     impex_batch *chain;
     while ((chain = impex_queue_pop_many(w->queue, w->engine->group_commit))) {
-        if (!w->rc) {
+        if (!w->rc && !w->stopped) {
             w->rc = commit_chain(&st, chain, &w->err);
-            if (w->rc) impex_queue_fail(w->queue);
+            /* A failed commit, or a job the writer ended: the parser stops. */
+            if (w->rc || w->stopped) impex_queue_fail(w->queue);
         }
         while (chain) {
             impex_batch *next = chain->next;
@@ -268,13 +366,16 @@ static void *writer_main(void *arg)
     impex_lua_free(st.lua);
     impex_buf_free(&st.merged);
     impex_buf_free(&st.mapped);
+    impex_buf_free(&st.checked);
     impex_buf_free(&st.json);
+    impex_buf_free(&st.text);
     return NULL;
 }
 
 int impex_writer_start(impex_writer *w, impex_err *err)
 {
     w->rc = 0;
+    w->stopped = 0;
     impex_err_clear(&w->err);
     if (pthread_create(&w->thread, NULL, writer_main, w))
         return impex_err_set(err, IMPEX_ENOMEM, "cannot start the writer thread");

@@ -3,7 +3,10 @@
  * records, rejected rows, batch results and the job with its checkpoint.
  * Several queued batches may share one commit (group commit); the job
  * record in that commit carries the checkpoint of the last of them, which
- * covers every batch before it. */
+ * covers every batch before it.
+ *
+ * The writer owns the job while it runs: nobody else reads or writes
+ * w->job between impex_writer_start and impex_writer_join. */
 #ifndef IMPEX_PIPELINE_WRITER_H
 #define IMPEX_PIPELINE_WRITER_H
 
@@ -17,10 +20,13 @@
 
 typedef struct impex_writer {
     impex_engine *engine;
-    impex_job *job;                 /* only the writer thread touches it while running */
-    impex_descriptor *const *descs; /* one per job step */
+    impex_job *job;                                   /* owned by the writer thread while it runs */
+    impex_descriptor *const *descs;                   /* one per job step */
+    impex_lua *(*lua_new)(void *ctx, impex_err *err); /* makes the writer's Lua state */
+    void *lua_ctx;
     impex_queue *queue;
-    int rc; /* outcome, read after join */
+    int rc;      /* outcome, read after join: non-zero = the store refused a commit */
+    int stopped; /* the writer ended the job itself (max_errors counted its own rejects) */
     impex_err err;
     pthread_t thread;
 } impex_writer;
@@ -30,13 +36,8 @@ int impex_writer_start(impex_writer *w, impex_err *err);
 /* Waits for the thread (the producer closes the queue first); returns w->rc. */
 int impex_writer_join(impex_writer *w);
 
-/* Appends a reject record (JSON) to out: where, why and the original fields
- * (fields_json is a JSON array text, or NULL for none). column may be NULL. */
-int impex_reject_json(impex_buf *out, size_t step, const char *file, uint64_t row, uint64_t line,
-                      const char *column, const char *value, size_t value_len, const char *reason,
-                      const char *fields_json, size_t fields_len);
-
-/* The store key under which a rejected row is kept: step-major, then row. */
-uint64_t impex_reject_seq(size_t step, uint64_t row);
+/* Stored fields the update does not name keep their values: appends to out
+ * the record `existing` overlaid with `update`. */
+int impex_record_overlay(impex_slice existing, impex_slice update, impex_buf *out, impex_err *err);
 
 #endif
