@@ -18,6 +18,7 @@ expect_eq "committed batches intact" "$committed" "$(( OUT + 5 ))"
 
 run_impex 0 resume 1 --json
 expect_eq "resumed to completion" COMPLETED "$(jq -r .status <<<"$OUT")"
+expect_eq "the store-failure message is gone" "" "$(jq -r '.messages[] | select(startswith("store failure"))' <<<"$OUT")"
 expect_eq "every row once" "20005 20005 0" "$(jq -r '"\(.rows) \(.imported) \(.rejected)"' <<<"$OUT")"
 run_impex 0 count Products
 expect_eq "all products" 20000 "$OUT"

@@ -9,10 +9,15 @@
 
 int cli_parse_u64(const char *s, uint64_t *out)
 {
-    char *end;
-    if (!s || !*s || s[0] == '-') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end) return -1;
+    uint64_t v = 0;
+    if (!s || !*s) return -1;
+    /* Digits only: no sign, no spaces, no overflow. */
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
     *out = v;
     return 0;
 }
@@ -232,7 +237,7 @@ static int collect_pending(void *ctx, uint64_t id, impex_slice js)
 int cmd_resume(cli *c)
 {
     uint64_t one = 0;
-    if (c->argc > 1 || (c->argc == 1 && cli_parse_u64(c->argv[0], &one))) {
+    if (c->argc > 1 || (c->argc == 1 && (cli_parse_u64(c->argv[0], &one) || one == 0))) {
         fprintf(stderr, "usage: impex resume [ID] [--json]\n");
         return EXIT_USAGE;
     }

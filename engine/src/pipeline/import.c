@@ -1,4 +1,5 @@
 #include "pipeline/import.h"
+#include "core/utf8.h"
 #include "pipeline/run.h"
 #include "pipeline/writer.h"
 
@@ -102,6 +103,30 @@ done:
     return rc;
 }
 
+/* The name the job's copy gets: the caller's base name, with bytes that are
+ * not UTF-8 (and backslashes, which zip conventions treat as folder
+ * separators) as %HH, so the name survives the job's JSON record and still
+ * matches entry globs such as "products*.csv". */
+static char *copy_name(const char *base)
+{
+    impex_buf b = {0};
+    size_t len = strlen(base);
+    for (size_t i = 0; i < len;) {
+        size_t n = (unsigned char)base[i] < 0x80 ? 1 : impex_utf8_seq_len(base + i, len - i);
+        if (n && base[i] != '\\') {
+            if (impex_buf_append(&b, base + i, n)) goto nomem;
+            i += n;
+        } else if (impex_buf_printf(&b, "%%%02X", (unsigned)(unsigned char)base[i++])) {
+            goto nomem;
+        }
+    }
+    if (!b.ptr && impex_buf_puts(&b, "input")) goto nomem;
+    return b.ptr;
+nomem:
+    impex_buf_free(&b);
+    return NULL;
+}
+
 static int check_opts(const impex_import_opts *o, impex_err *err)
 {
     if (o->strategy && strcmp(o->strategy, "skip") && strcmp(o->strategy, "strict"))
@@ -176,7 +201,7 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
 {
     impex_job *job = NULL;
     impex_job_lock *held = NULL;
-    char dir[4200], path[4400], files[4100];
+    char dir[4200] = "", path[4400] = "", files[4100];
     uint64_t id;
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
     int rc = check_opts(o, err);
@@ -193,21 +218,24 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto fail;
     }
-    /* files/job-ID/<name>: a bare file keeps its name (shown visibly when it
-     * is not UTF-8), which descriptors match on. The copy is made and synced
-     * outside any transaction: no other writer waits for it. */
+    /* files/job-ID/<name>: a bare file keeps its name, which descriptors
+     * match on. The copy is made and synced outside any transaction: no
+     * other writer waits for it. */
     snprintf(files, sizeof files, "%s/files", e->data_dir);
     snprintf(dir, sizeof dir, "%s/job-%llu", files, (unsigned long long)id);
     if (mkdir(dir, 0700) && errno != EEXIST) {
         rc = impex_err_set(err, IMPEX_EIO, "cannot create %s: %s", dir, strerror(errno));
         goto fail;
     }
-    snprintf(path, sizeof path, "%s/%s", dir, job->source);
-    if (asprintf(&job->file, "files/job-%llu/%s", (unsigned long long)id, job->source) < 0) {
+    char *name = copy_name(base);
+    if (!name || asprintf(&job->file, "files/job-%llu/%s", (unsigned long long)id, name) < 0) {
         job->file = NULL;
+        free(name);
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto fail;
     }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    free(name);
     if ((o->strategy && !(job->strategy = strdup(o->strategy))) ||
         (o->operation && !(job->operation = strdup(o->operation)))) {
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");

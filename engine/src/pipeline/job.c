@@ -141,8 +141,12 @@ int impex_job_set_columns(impex_job *j, size_t i, char *const *names, const size
     if (s->ncolumns || !n) return IMPEX_OK;
     if (!(s->columns = calloc(n, sizeof *s->columns))) return IMPEX_ENOMEM;
     for (size_t c = 0; c < n; c++) {
-        if (!(s->columns[c] = dup_visible(names[c], lens ? lens[c] : strlen(names[c]))))
-            return IMPEX_ENOMEM;
+        /* The job is rewritten with every commit: a huge name is kept cut
+         * (the replay writes the header from the file's own bytes). */
+        size_t len = lens ? lens[c] : strlen(names[c]);
+        s->columns[c] =
+            dup_visible(names[c], len > IMPEX_JOB_COLUMN_MAX ? IMPEX_JOB_COLUMN_MAX : len);
+        if (!s->columns[c]) return IMPEX_ENOMEM;
         s->ncolumns = c + 1;
     }
     return IMPEX_OK;

@@ -94,6 +94,7 @@ typedef struct impex_job {
 } impex_job;
 
 #define IMPEX_JOB_MAX_MESSAGES 50
+#define IMPEX_JOB_COLUMN_MAX 256 /* bytes of a column name the job keeps */
 
 int impex_job_new(uint64_t id, const char *tenant, const char *group, const char *source,
                   impex_job **out);

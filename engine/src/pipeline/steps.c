@@ -8,8 +8,10 @@
 #include <strings.h>
 
 /* A header verdict names at most this many bytes of columns, then says how
- * many more there are (a line of 10,000 bad names stays readable). */
+ * many more there are (a line of 10,000 bad names stays readable); a name
+ * longer than HEADER_NAME_SHOWN bytes is shown cut, with its length. */
 #define HEADER_MESSAGE_MAX (16 * 1024)
+#define HEADER_NAME_SHOWN 200
 
 /* --- planning: which entry runs through which descriptor --------------------- */
 
@@ -124,9 +126,11 @@ static int append_name(impex_buf *list, size_t *more, const char *name, size_t l
         (*more)++;
         return IMPEX_OK;
     }
+    size_t shown = len > HEADER_NAME_SHOWN ? HEADER_NAME_SHOWN : len;
     int rc = list->len ? impex_buf_puts(list, ", ") : 0;
-    rc = rc || impex_buf_putc(list, '"') || impex_utf8_visible(name, len, list) ||
-         impex_buf_putc(list, '"');
+    rc = rc || impex_buf_putc(list, '"') || impex_utf8_visible(name, shown, list) ||
+         (shown < len && impex_buf_printf(list, "...\" (%zu bytes)", len)) ||
+         (shown == len && impex_buf_putc(list, '"'));
     return rc ? IMPEX_ENOMEM : IMPEX_OK;
 }
 

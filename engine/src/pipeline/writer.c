@@ -79,7 +79,7 @@ static impex_slice key_part(impex_slice key, size_t k)
  * it names passes that field's rules (and is stored normalised), and the key
  * is the row's own. Fields the descriptor does not name are kept as map gave
  * them. Rewrites st->mapped; IMPEX_EREJECT with the reason in rerr. */
-static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice key,
+static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice key, int have,
                         impex_err *rerr, impex_err *err)
 {
     impex_value *vals = NULL;
@@ -88,8 +88,9 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
     if (rc) return rc;
     impex_rule_scratch *scratch = calloc(n + 1, sizeof *scratch);
     char *seen_key = calloc(d->nkey + 1, 1);
+    char *seen = calloc(d->nfields + 1, 1);
     size_t *text_off = calloc(n + 1, sizeof *text_off);
-    if (!scratch || !seen_key || !text_off) {
+    if (!scratch || !seen_key || !seen || !text_off) {
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto done;
     }
@@ -107,6 +108,7 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
         int f = impex_descriptor_field(d, vals[i].name, vals[i].name_len);
         if (f < 0) continue;
         const impex_field_rule *r = &d->fields[f];
+        seen[f] = vals[i].type != IMPEX_V_NULL;
         const char *txt = st->text.ptr + text_off[i];
         impex_value out = vals[i];
         impex_err e2;
@@ -133,6 +135,11 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
             seen_key[k] = 1;
         }
     }
+    /* A new record needs what the descriptor requires; a stored one keeps its own. */
+    for (size_t f = 0; !rc && !have && f < d->nfields; f++)
+        if (d->fields[f].required && !seen[f] && !impex_descriptor_is_key(d, f))
+            rc = impex_err_set(rerr, IMPEX_EREJECT, "map result: required field %s is missing",
+                               d->fields[f].name);
     for (size_t k = 0; !rc && k < d->nkey; k++)
         if (!seen_key[k])
             rc = impex_err_set(rerr, IMPEX_EREJECT, "map result: key field %s is missing",
@@ -146,6 +153,7 @@ done:
     free(vals);
     free(scratch);
     free(seen_key);
+    free(seen);
     free(text_off);
     return rc;
 }
@@ -196,7 +204,7 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
         rc = impex_script_map(s, vals, n, have ? &existing : NULL, &st->mapped, rerr);
         free(vals);
         if (rc) return rc == IMPEX_EREJECT ? rc : impex_err_set(err, rc, "%s", rerr->msg);
-        if ((rc = check_mapped(st, d, key, rerr, err))) return rc;
+        if ((rc = check_mapped(st, d, key, have, rerr, err))) return rc;
         rec.ptr = st->checked.ptr;
         rec.len = st->checked.len;
     }

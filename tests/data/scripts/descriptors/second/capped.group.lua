@@ -1,0 +1,1 @@
+return { description = "inserts, at most 2 errors", steps = { "capped" } }

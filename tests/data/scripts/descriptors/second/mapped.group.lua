@@ -1,0 +1,1 @@
+return { description = "map checked by the rules", steps = { "mapped" } }

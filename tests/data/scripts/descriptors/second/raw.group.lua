@@ -1,0 +1,1 @@
+return { description = "things", steps = { "things" } }

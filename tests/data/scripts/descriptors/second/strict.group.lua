@@ -1,0 +1,1 @@
+return { description = "things, strict", steps = { "strict" } }

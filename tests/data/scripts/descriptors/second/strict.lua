@@ -1,0 +1,13 @@
+-- Like things, validated whole before anything is written.
+return {
+  name = "strict",
+  resource = "Things",
+  entry = "things*.csv",
+  key = "Code",
+  on_error = "strict",
+  fields = {
+    { "Code", required = true },
+    { "Name" },
+    { "Qty", type = "int" },
+  },
+}
