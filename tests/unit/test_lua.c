@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct fixture {
@@ -90,8 +91,6 @@ static void test_sandbox_refuses(void **state)
         {"require_abs", "invalid module name '/etc/passwd'"},
         {"require_missing", "module 'sandbox.nothing' not found"},
         {"string_dump", "field 'dump'"},
-        {"modify_string", "attempt to modify a read-only table"},
-        {"rawset_string", "attempt to modify a read-only table"},
         {"string_metatable", "attempt to index a boolean value"},
         {"gc_metamethod", "__gc metamethods are not allowed"},
         {"error_table", "(error object is a table value)"},
@@ -280,6 +279,167 @@ static void test_memory_limit(void **state)
 
     impex_script_free(s);
     impex_descriptor_free(d);
+}
+
+/* --- isolation ---------------------------------------------------------- */
+
+static const char *const OBSERVED =
+    "A,B,c,d,ee,1,integer,number,string,H,3,2,7,a,ba,65,original,deep,"
+    "nil,nil,function,function,boolean";
+
+static void expect_observe(impex_lua *X, impex_err *err)
+{
+    lua_State *L = impex_lua_state(X);
+    if (impex_lua_dofile(X, "descriptors/sandbox/observe.lua", err)) fail_msg("%s", err->msg);
+    assert_string_equal(lua_tostring(L, -1), OBSERVED);
+    lua_pop(L, 1);
+}
+
+static void test_sandbox_isolation(void **state)
+{
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    expect_observe(f->X, &f->err);
+    /* tamper.lua changes string, table, math, os, utf8, the string metatable
+     * and a required module by every route it has, and sees its changes... */
+    if (impex_lua_dofile(f->X, "descriptors/sandbox/tamper.lua", &f->err))
+        fail_msg("%s", f->err.msg);
+    assert_string_equal(lua_tostring(L, -1), "hacked hacked");
+    lua_pop(L, 1);
+    /* ...which no other script sees, in the same state or in another tenant's. */
+    expect_observe(f->X, &f->err);
+    impex_lua *Y;
+    assert_int_equal(impex_lua_new(f->root, NULL, &Y, &f->err), 0);
+    expect_observe(Y, &f->err);
+    impex_lua_free(Y);
+    /* The same module twice in one script is one table. */
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    assert_int_equal(call_escape(f, "require_same", 0, 1), 0);
+    assert_true(lua_toboolean(L, -1));
+    lua_pop(L, 2);
+    assert_int_equal(lua_gettop(L), 0);
+}
+
+/* --- runaway scripts ---------------------------------------------------- */
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_runaway(void **state)
+{
+    static const struct {
+        const char *mode, *where;
+    } cases[] = {
+        {"xpcall", "descriptors/limits/runaway.lua:11: "},
+        {"xpcall_loop", "descriptors/limits/runaway.lua:"},
+        {"pcall_swallow", "descriptors/limits/runaway.lua:"},
+        {"close", "descriptors/limits/runaway.lua:"},
+        {"trim", "descriptors/limits/runaway.lua:23: "},
+        {"backtrack", "descriptors/limits/runaway.lua:25: "},
+        {"gsub", "descriptors/limits/runaway.lua:27: "},
+        {"gmatch", "descriptors/limits/runaway.lua:29: "},
+        {"error_table", "descriptors/limits/runaway.lua:"},
+    };
+    fixture *f = *state;
+    impex_descriptor *d;
+    impex_script *s;
+    if (impex_descriptor_load(f->X, "descriptors/limits/runaway.lua", &d, &f->err))
+        fail_msg("%s", f->err.msg);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = validate_one(s, cases[i].mode, &f->err);
+        double took = seconds_since(&t0);
+        if (rc != IMPEX_EREJECT) fail_msg("%s: expected a rejection, got %d", cases[i].mode, rc);
+        if (strncmp(f->err.msg, cases[i].where, strlen(cases[i].where)) != 0 ||
+            !strstr(f->err.msg, "instruction budget of 1000000 exceeded"))
+            fail_msg("%s: %s", cases[i].mode, f->err.msg);
+        if (took > 2.0) fail_msg("%s: took %.1f s", cases[i].mode, took);
+        assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    }
+    assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
+    impex_script_free(s);
+    impex_descriptor_free(d);
+
+    /* With a budget too large to matter, the wall clock stops the matcher. */
+    impex_lua *Y;
+    impex_lua_limits lim = {.instructions = UINT64_MAX / 2, .wall_ms = 200};
+    assert_int_equal(impex_lua_new(f->root, &lim, &Y, &f->err), 0);
+    assert_int_equal(impex_descriptor_load(Y, "descriptors/limits/runaway.lua", &d, &f->err), 0);
+    assert_int_equal(impex_script_bind(Y, d, &s, &f->err), 0);
+    static const char *const timed[] = {"trim", "backtrack", "xpcall"};
+    for (size_t i = 0; i < sizeof timed / sizeof *timed; i++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(validate_one(s, timed[i], &f->err), IMPEX_EREJECT);
+        double took = seconds_since(&t0);
+        assert_prefix(f->err.msg, "descriptors/limits/runaway.lua:");
+        assert_has(f->err.msg, "time limit of 200 ms exceeded");
+        if (took > 1.5) fail_msg("%s: took %.1f s", timed[i], took);
+        assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    }
+    impex_script_free(s);
+    impex_descriptor_free(d);
+    impex_lua_free(Y);
+}
+
+/* The sandbox's own matcher gives the standard library's results. */
+static void test_patterns(void **state)
+{
+    static const struct {
+        const char *code, *want;
+    } cases[] = {
+        {"return ('  a b  '):match('^%s*(.-)%s*$')", "a b"},
+        {"return table.concat({string.find('hello world', 'o w')}, ',')", "5,7"},
+        {"return table.concat({string.find('hello', 'l+')}, ',')", "3,4"},
+        {"return table.concat({string.find('a.b', '.', 1, true)}, ',')", "2,2"},
+        {"return table.concat({('key=val'):match('(%w+)=(%w+)')}, ',')", "key,val"},
+        {"return tostring(('abc'):find('b', -1))", "nil"},
+        {"return table.concat({('abc'):find('()b()')}, ',')", "2,2,2,3"},
+        {"local t = {} for k, v in ('a=1, b=2'):gmatch('(%w+)=(%w+)') do t[#t+1] = k .. v end "
+         "return table.concat(t, ',')",
+         "a1,b2"},
+        {"local t = {} for w in ('one two'):gmatch('%a*') do t[#t+1] = '[' .. w .. ']' end "
+         "return table.concat(t)",
+         "[one][two]"},
+        {"return (('hello world'):gsub('o', '0'))", "hell0 w0rld"},
+        {"return select(2, ('abc'):gsub('', '-'))", "4"},
+        {"return (('abc'):gsub('', '-'))", "-a-b-c-"},
+        {"return (('hello'):gsub('l', {l = 'L'}))", "heLLo"},
+        {"return (('x y'):gsub('%w', function(c) return c:upper() end))", "X Y"},
+        {"return (('abc'):gsub('(b)', '[%1%0%%]'))", "a[bb%]c"},
+        {"return (('abc'):gsub('^a', 'A'))", "Abc"},
+        {"return (('f(a(b)c)d'):match('%b()'))", "(a(b)c)"},
+        {"return (('THE (quick) fox'):gsub('%f[%a]%a+', 'w'))", "w (w) w"},
+        {"return (('aXbXc'):gsub('X', '-', 1))", "a-bXc"},
+        {"return tostring(('x\"y\"z'):match('([\"\\'])(.-)%1'))", "\""},
+        {"return tostring(('[]'):match('[]]'))", "]"},
+        {"return tostring(('a-b'):match('[%-]'))", "-"},
+        {"return tostring(('q'):match('[^%a]'))", "nil"},
+        {"return tostring(('2024'):match('^%d%d%d%d$'))", "2024"},
+        {"return tostring(('ab'):match('a?b'))", "ab"},
+        {"return tostring(pcall(string.match, 'a', '%'))", "false"},
+        {"return select(2, pcall(string.match, 'a', '[a'))", "malformed pattern (missing ']')"},
+        {"return select(2, pcall(string.gsub, 'a', 'a', '%2'))", "invalid capture index %2"},
+    };
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lua_pushstring(L, cases[i].code);
+        if (call_escape(f, "run", 1, 1)) fail_msg("%s: %s", cases[i].code, f->err.msg);
+        const char *got = lua_tostring(L, -1);
+        if (!got || !strstr(got, cases[i].want))
+            fail_msg("%s: got '%s', want '%s'", cases[i].code, got ? got : "(nil)", cases[i].want);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    assert_int_equal(lua_gettop(L), 0);
 }
 
 /* --- descriptors -------------------------------------------------------- */
@@ -640,6 +800,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_load_bytecode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_allows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_isolation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runaway, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_patterns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instruction_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descriptor_full, setup, teardown),
