@@ -510,6 +510,16 @@ static void test_descriptor_full(void **state)
 
     assert_int_equal(impex_descriptor_field(d, "price", 5), 3);
     assert_int_equal(impex_descriptor_field(d, "Pric", 4), -1);
+    /* A header cell is (ptr, len), not a C string: a NUL in it matches no
+     * field, and a longer name is never read past its length. */
+    char *cell = malloc(7);
+    memcpy(cell, "Price\0x", 7);
+    assert_int_equal(impex_descriptor_field(d, cell, 7), -1);
+    assert_int_equal(impex_descriptor_field(d, cell, 5), 3);
+    memcpy(cell, "PRICEXY", 7);
+    assert_int_equal(impex_descriptor_field(d, cell, 5), 3);
+    free(cell);
+    assert_int_equal(impex_descriptor_field(d, "Price\0", 6), -1);
     assert_true(impex_descriptor_matches(d, "export/PRODUCTS-2024.CSV"));
     assert_false(impex_descriptor_matches(d, "products/prices.csv"));
     assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);

@@ -625,7 +625,9 @@ int impex_descriptor_field(const impex_descriptor *d, const char *name, size_t l
 {
     for (size_t i = 0; i < d->nfields; i++) {
         const char *f = d->fields[i].name;
-        if (f && strncasecmp(f, name, len) == 0 && f[len] == '\0') return (int)i;
+        /* By length first: name is not NUL-terminated and may hold a NUL. */
+        if (f && strlen(f) == len && !memchr(name, '\0', len) && strncasecmp(f, name, len) == 0)
+            return (int)i;
     }
     return -1;
 }
@@ -782,7 +784,7 @@ int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_er
         goto cleanup;
     }
     if (!s.found) {
-        qsort(s.names, s.nnames, sizeof *s.names, cmp_str);
+        if (s.nnames) qsort(s.names, s.nnames, sizeof *s.names, cmp_str); /* names is NULL then */
         for (size_t i = 0; i < s.nnames; i++) {
             if (i && strcmp(s.names[i], s.names[i - 1]) == 0) continue;
             if (impex_buf_puts(&list, list.len ? ", " : "") || impex_buf_puts(&list, s.names[i])) {

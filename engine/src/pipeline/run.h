@@ -11,7 +11,7 @@
 #include "lua/script.h"
 #include "pipeline/batch.h"
 #include "pipeline/import.h"
-#include "pipeline/rules.h"
+#include "schema/rules.h"
 
 #include <time.h>
 
