@@ -442,6 +442,137 @@ static void test_patterns(void **state)
     assert_int_equal(lua_gettop(L), 0);
 }
 
+/* --- script sets ------------------------------------------------------- */
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+typedef struct listed {
+    char text[512];
+    size_t n;
+} listed;
+
+static int list_cb(void *ctx, const char *relpath, uint64_t hash)
+{
+    listed *l = ctx;
+    char hex[17];
+    impex_script_hash_format(hash, hex);
+    size_t used = strlen(l->text);
+    snprintf(l->text + used, sizeof l->text - used, "%s=%s;", relpath, hex);
+    l->n++;
+    return 0;
+}
+
+static void test_scriptset(void **state)
+{
+    fixture *f = *state;
+    char dir[] = "/tmp/impex_set_XXXXXX", path[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    write_file(dir, "descriptors/m.lua", "return { v = 'one' }\n");
+    write_file(dir, "descriptors/t.lua",
+               "return { resource = 'T', key = 'K', fields = { 'K' },\n"
+               "  validate = function() return false, require('m').v end }\n");
+    write_file(dir, "descriptors/t.group.lua", "return { steps = { 't' } }\n");
+
+    impex_scriptset *set;
+    impex_lua *A, *B;
+    assert_int_equal(impex_scriptset_new(dir, &set, &f->err), 0);
+    assert_int_equal(impex_lua_new_set(set, NULL, &A, &f->err), 0);
+    impex_group *g;
+    assert_int_equal(impex_group_load(A, "t", &g, &f->err), 0);
+    impex_descriptor *d;
+    assert_int_equal(impex_descriptor_load(A, g->steps[0], &d, &f->err), 0);
+
+    /* A hot reload mid-job: the job keeps what it started with, in every
+     * state made from its set (the writer's too). A module is read at its
+     * first require, and that version stays. */
+    write_file(dir, "descriptors/t.lua", "return {}\n");
+    assert_int_equal(impex_lua_new_set(set, NULL, &B, &f->err), 0);
+    impex_lua *states[] = {A, B};
+    for (int i = 0; i < 2; i++) {
+        impex_script *s;
+        if (impex_script_bind(states[i], d, &s, &f->err)) fail_msg("%s", f->err.msg);
+        assert_int_equal(validate_one(s, "x", &f->err), IMPEX_EREJECT);
+        assert_string_equal(f->err.msg, "one");
+        impex_script_free(s);
+        write_file(dir, "descriptors/m.lua", "return { v = 'two' }\n");
+    }
+    /* Without a set, the disk as it is now. */
+    impex_lua *C;
+    assert_int_equal(impex_lua_new(dir, NULL, &C, &f->err), 0);
+    impex_script *s;
+    assert_int_equal(impex_script_bind(C, d, &s, &f->err), IMPEX_EDESC);
+    impex_lua_free(C);
+
+    /* Everything the job loaded, required modules included, with hashes. */
+    listed l = {.n = 0};
+    l.text[0] = '\0';
+    assert_int_equal(impex_scriptset_list(set, list_cb, &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_has(l.text, "descriptors/t.group.lua=");
+    assert_has(l.text, "descriptors/t.lua=");
+    assert_has(l.text, "descriptors/m.lua=");
+    uint64_t old_hash, new_hash;
+    const char *bytes;
+    size_t len;
+    assert_int_equal(
+        impex_scriptset_get(set, "descriptors/m.lua", &bytes, &len, &old_hash, &f->err), 0);
+    assert_string_equal(bytes, "return { v = 'one' }\n");
+    assert_int_equal(old_hash, impex_script_hash(bytes, len));
+    char hex[17];
+    impex_script_hash_format(old_hash, hex);
+    assert_int_equal(strlen(hex), 16);
+    uint64_t back;
+    assert_int_equal(impex_script_hash_parse(hex, &back, &f->err), 0);
+    assert_int_equal(back, old_hash);
+    assert_int_equal(impex_script_hash_parse("xyz", &back, &f->err), IMPEX_EUSAGE);
+    assert_int_equal(impex_scriptset_get(set, "../etc/passwd", NULL, NULL, NULL, &f->err),
+                     IMPEX_EUNSAFE);
+
+    /* Resuming: a fresh set pinned to the recorded hashes refuses the change. */
+    impex_scriptset *again;
+    assert_int_equal(impex_scriptset_new(dir, &again, &f->err), 0);
+    assert_int_equal(impex_scriptset_pin(again, "descriptors/t.group.lua",
+                                         impex_script_hash("return { steps = { 't' } }\n", 27),
+                                         "job 7", &f->err),
+                     0);
+    assert_int_equal(impex_scriptset_pin(again, "descriptors/m.lua", old_hash, "job 7", &f->err),
+                     IMPEX_EDESC);
+    assert_int_equal(impex_scriptset_get(again, "descriptors/m.lua", NULL, NULL, &new_hash, NULL),
+                     0);
+    char want[256], nowhex[17];
+    impex_script_hash_format(new_hash, nowhex);
+    snprintf(want, sizeof want, "descriptors/m.lua changed since job 7 started (hash %s now %s)",
+             hex, nowhex);
+    assert_string_equal(f->err.msg, want);
+    assert_int_equal(impex_scriptset_pin(again, "descriptors/gone.lua", 1, "job 7", &f->err),
+                     IMPEX_ENOTFOUND);
+    impex_scriptset_free(again);
+
+    impex_descriptor_free(d);
+    impex_group_free(g);
+    impex_lua_free(A);
+    impex_lua_free(B);
+    impex_scriptset_free(set);
+    static const char *const files[] = {"m.lua", "t.lua", "t.group.lua"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/descriptors/%s", dir, files[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
 /* --- descriptors -------------------------------------------------------- */
 
 static void test_descriptor_full(void **state)
@@ -813,6 +944,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runaway, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patterns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scriptset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instruction_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descriptor_full, setup, teardown),

@@ -46,6 +46,7 @@ typedef struct parse_ctx {
     impex_descriptor *d;
     impex_group *g;
     const char *root;
+    impex_scriptset *set; /* steps are checked in it when the state has one */
 } parse_ctx;
 
 static int parse_group(lua_State *L, parse_ctx *c);
@@ -751,10 +752,16 @@ static int parse_group(lua_State *L, parse_ctx *c)
         int w = strchr(s, '/') ? snprintf(rel, sizeof rel, "descriptors/%s%s", s, ext)
                                : snprintf(rel, sizeof rel, "%.*s/%s%s", dirlen, c->relpath, s, ext);
         if (w < 0 || (size_t)w >= sizeof rel) return bad(c, "", "steps", "holds a name too long");
-        char full[PATH_MAX];
-        struct stat st;
-        if ((size_t)snprintf(full, sizeof full, "%s/%s", c->root, rel) >= sizeof full ||
-            stat(full, &st) || !S_ISREG(st.st_mode)) {
+        int missing;
+        if (c->set) { /* the job's pinned copy decides, not the disk now */
+            missing = impex_scriptset_get(c->set, rel, NULL, NULL, NULL, NULL) != IMPEX_OK;
+        } else {
+            char full[PATH_MAX];
+            struct stat st;
+            missing = (size_t)snprintf(full, sizeof full, "%s/%s", c->root, rel) >= sizeof full ||
+                      stat(full, &st) || !S_ISREG(st.st_mode);
+        }
+        if (missing) {
             c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: step '%s': %s does not exist",
                                   c->relpath, s, rel);
             return c->rc;
@@ -770,7 +777,7 @@ int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_er
 {
     *out = NULL;
     group_scan s = {0};
-    parse_ctx c = {.err = err, .root = impex_lua_root(L)};
+    parse_ctx c = {.err = err, .root = impex_lua_root(L), .set = impex_lua_scriptset(L)};
     impex_buf list = {0};
     char want[NAME_MAX + 1];
     if (!*name || strchr(name, '/') ||

@@ -627,6 +627,11 @@ const char *impex_lua_root(const impex_lua *X)
     return X->root;
 }
 
+impex_scriptset *impex_lua_scriptset(impex_lua *X)
+{
+    return X->set;
+}
+
 /* --- running ------------------------------------------------------------ */
 
 int impex_lua_pcall(impex_lua *X, int nargs, int nresults, impex_err *err)

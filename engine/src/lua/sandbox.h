@@ -59,6 +59,8 @@ void impex_lua_free(impex_lua *L);
 
 lua_State *impex_lua_state(impex_lua *L);
 const char *impex_lua_root(const impex_lua *L);
+/* The script set the state loads from, or NULL. */
+impex_scriptset *impex_lua_scriptset(impex_lua *L);
 
 /* Loads and runs the file at relpath (relative to the scripts root) in the
  * sandbox, leaving its first return value on the stack (nil if none).
