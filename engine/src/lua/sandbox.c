@@ -15,8 +15,8 @@
 
 #define DEFAULT_INSTRUCTIONS 10000000u
 #define DEFAULT_MEMORY ((size_t)64 << 20)
-#define DEFAULT_WALL_MS 1000u
-#define HOOK_EVERY 1000 /* instructions between two runs of the count hook */
+#define DEFAULT_WALL_MS 5000u /* a backstop: the budget stops most runaways first */
+#define HOOK_EVERY 1000       /* instructions between two runs of the count hook */
 
 /* Registry keys of the sandbox's own tables (never reachable from scripts). */
 #define REG_TEMPLATE "impex.template" /* what a fresh environment is copied from */

@@ -20,7 +20,7 @@
  * budget and deadline. pcall/xpcall cannot catch a stop, and a message
  * handler runs under the budget. Any of these stops the script with an
  * error that names the script and line ("descriptors/x.lua:12: instruction
- * budget of 1000000 exceeded", "...: time limit of 1000 ms exceeded",
+ * budget of 1000000 exceeded", "...: time limit of 5000 ms exceeded",
  * "...: memory limit of 64 MiB exceeded"); the state stays usable.
  *
  * Chunk names are the script's path relative to the scripts root, so Lua's
@@ -38,7 +38,7 @@
 typedef struct impex_lua_limits {
     uint64_t instructions; /* per call; default 10,000,000 */
     size_t memory;         /* bytes for the whole state; default 64 MiB */
-    unsigned wall_ms;      /* wall-clock time per call; default 1000 ms. The CLI
+    unsigned wall_ms;      /* wall-clock time per call; default 5000 ms. The CLI
                             * may take it from IMPEX_LUA_TIMEOUT_MS. */
 } impex_lua_limits;
 
