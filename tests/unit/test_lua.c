@@ -442,6 +442,55 @@ static void test_patterns(void **state)
     assert_int_equal(lua_gettop(L), 0);
 }
 
+/* Random patterns and subjects: the sandbox's matcher and the standard
+ * library give the same results and the same errors. */
+static void test_patterns_differential(void **state)
+{
+    static const char *const gen =
+        "local seed = ...\n"
+        "math.randomseed(seed)\n"
+        "local toks = { 'a', 'b', '%a', '%d', '%s', '.', '[ab]', '[^a]', '[%d-]', '*', '+', '-',\n"
+        "  '?', '(', ')', '%b()', '%f[a]', '%f[%s]', '^', '$', '%1', '()', '%', '[' }\n"
+        "local subj = 'aab(b)a1 -'\n"
+        "local p, s = {}, {}\n"
+        "for _ = 1, math.random(1, 6) do p[#p + 1] = toks[math.random(#toks)] end\n"
+        "for _ = 1, math.random(0, 10) do local i = math.random(#subj); s[#s + 1] = "
+        "subj:sub(i, i) end\n"
+        "return string.format([[local s, p = %q, %q\n"
+        "local out = {}\n"
+        "local function add(...) local t = table.pack(...) for i = 1, t.n do out[#out + 1] = "
+        "tostring(t[i]) end out[#out + 1] = '|' end\n"
+        "add(pcall(string.find, s, p))\n"
+        "add(pcall(string.find, s, p, 3))\n"
+        "add(pcall(string.match, s, p))\n"
+        "add(pcall(string.gsub, s, p, '<%%0>'))\n"
+        "add(pcall(function() local r = {} for a, b in string.gmatch(s, p) do r[#r + 1] = "
+        "tostring(a) .. tostring(b) end return table.concat(r, ';') end))\n"
+        "return table.concat(out, ',')]], table.concat(s), table.concat(p))\n";
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    lua_State *P = luaL_newstate();
+    luaL_openlibs(P);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    for (int i = 0; i < 3000; i++) {
+        assert_int_equal(luaL_loadstring(P, gen), LUA_OK);
+        lua_pushinteger(P, i);
+        assert_int_equal(lua_pcall(P, 1, 1, 0), LUA_OK);
+        const char *code = lua_tostring(P, -1);
+        assert_int_equal(luaL_loadstring(P, code), LUA_OK);
+        if (lua_pcall(P, 0, 1, 0) != LUA_OK) fail_msg("%s: %s", code, lua_tostring(P, -1));
+        lua_pushstring(L, code);
+        if (call_escape(f, "run", 1, 1)) fail_msg("%s: %s", code, f->err.msg);
+        if (strcmp(lua_tostring(L, -1), lua_tostring(P, -1)) != 0)
+            fail_msg("%s\nsandbox:  %s\nstandard: %s", code, lua_tostring(L, -1),
+                     lua_tostring(P, -1));
+        lua_pop(L, 1);
+        lua_pop(P, 2);
+    }
+    lua_close(P);
+    lua_pop(L, 1);
+}
+
 /* --- script sets ------------------------------------------------------- */
 
 static void write_file(const char *dir, const char *rel, const char *text)
@@ -944,6 +993,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runaway, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patterns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_patterns_differential, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scriptset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instruction_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),

@@ -209,7 +209,7 @@ static const char *match_backref(mstate *ms, const char *s, int digit)
 {
     int l = digit - '1';
     if (l < 0 || l >= ms->level || ms->cap[l].len == CAP_UNFINISHED)
-        luaL_error(ms->L, "invalid capture index %%%d in pattern capture", l + 1);
+        luaL_error(ms->L, "invalid capture index %%%d", l + 1);
     ptrdiff_t len = ms->cap[l].len;
     if (len < 0) return NULL; /* a position capture holds no text */
     if (ms->src_end - s >= len && memcmp(ms->cap[l].init, s, (size_t)len) == 0) return s + len;
