@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/rules.h"
+#include "schema/rules.h"
 
 static void check(int ok)
 {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct fixture {
@@ -90,8 +91,6 @@ static void test_sandbox_refuses(void **state)
         {"require_abs", "invalid module name '/etc/passwd'"},
         {"require_missing", "module 'sandbox.nothing' not found"},
         {"string_dump", "field 'dump'"},
-        {"modify_string", "attempt to modify a read-only table"},
-        {"rawset_string", "attempt to modify a read-only table"},
         {"string_metatable", "attempt to index a boolean value"},
         {"gc_metamethod", "__gc metamethods are not allowed"},
         {"error_table", "(error object is a table value)"},
@@ -282,6 +281,347 @@ static void test_memory_limit(void **state)
     impex_descriptor_free(d);
 }
 
+/* --- isolation ---------------------------------------------------------- */
+
+static const char *const OBSERVED =
+    "A,B,c,d,ee,1,integer,number,string,H,3,2,7,a,ba,65,original,deep,"
+    "nil,nil,function,function,boolean";
+
+static void expect_observe(impex_lua *X, impex_err *err)
+{
+    lua_State *L = impex_lua_state(X);
+    if (impex_lua_dofile(X, "descriptors/sandbox/observe.lua", err)) fail_msg("%s", err->msg);
+    assert_string_equal(lua_tostring(L, -1), OBSERVED);
+    lua_pop(L, 1);
+}
+
+static void test_sandbox_isolation(void **state)
+{
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    expect_observe(f->X, &f->err);
+    /* tamper.lua changes string, table, math, os, utf8, the string metatable
+     * and a required module by every route it has, and sees its changes... */
+    if (impex_lua_dofile(f->X, "descriptors/sandbox/tamper.lua", &f->err))
+        fail_msg("%s", f->err.msg);
+    assert_string_equal(lua_tostring(L, -1), "hacked hacked");
+    lua_pop(L, 1);
+    /* ...which no other script sees, in the same state or in another tenant's. */
+    expect_observe(f->X, &f->err);
+    impex_lua *Y;
+    assert_int_equal(impex_lua_new(f->root, NULL, &Y, &f->err), 0);
+    expect_observe(Y, &f->err);
+    impex_lua_free(Y);
+    /* The same module twice in one script is one table. */
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    assert_int_equal(call_escape(f, "require_same", 0, 1), 0);
+    assert_true(lua_toboolean(L, -1));
+    lua_pop(L, 2);
+    assert_int_equal(lua_gettop(L), 0);
+}
+
+/* --- runaway scripts ---------------------------------------------------- */
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_runaway(void **state)
+{
+    static const struct {
+        const char *mode, *where;
+    } cases[] = {
+        {"xpcall", "descriptors/limits/runaway.lua:11: "},
+        {"xpcall_loop", "descriptors/limits/runaway.lua:"},
+        {"pcall_swallow", "descriptors/limits/runaway.lua:"},
+        {"close", "descriptors/limits/runaway.lua:"},
+        {"trim", "descriptors/limits/runaway.lua:23: "},
+        {"backtrack", "descriptors/limits/runaway.lua:25: "},
+        {"gsub", "descriptors/limits/runaway.lua:27: "},
+        {"gmatch", "descriptors/limits/runaway.lua:29: "},
+        {"error_table", "descriptors/limits/runaway.lua:"},
+    };
+    fixture *f = *state;
+    impex_descriptor *d;
+    impex_script *s;
+    if (impex_descriptor_load(f->X, "descriptors/limits/runaway.lua", &d, &f->err))
+        fail_msg("%s", f->err.msg);
+    assert_int_equal(impex_script_bind(f->X, d, &s, &f->err), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = validate_one(s, cases[i].mode, &f->err);
+        double took = seconds_since(&t0);
+        if (rc != IMPEX_EREJECT) fail_msg("%s: expected a rejection, got %d", cases[i].mode, rc);
+        if (strncmp(f->err.msg, cases[i].where, strlen(cases[i].where)) != 0 ||
+            !strstr(f->err.msg, "instruction budget of 1000000 exceeded"))
+            fail_msg("%s: %s", cases[i].mode, f->err.msg);
+        if (took > 2.0) fail_msg("%s: took %.1f s", cases[i].mode, took);
+        assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    }
+    assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
+    impex_script_free(s);
+    impex_descriptor_free(d);
+
+    /* With a budget too large to matter, the wall clock stops the matcher. */
+    impex_lua *Y;
+    impex_lua_limits lim = {.instructions = UINT64_MAX / 2, .wall_ms = 200};
+    assert_int_equal(impex_lua_new(f->root, &lim, &Y, &f->err), 0);
+    assert_int_equal(impex_descriptor_load(Y, "descriptors/limits/runaway.lua", &d, &f->err), 0);
+    assert_int_equal(impex_script_bind(Y, d, &s, &f->err), 0);
+    static const char *const timed[] = {"trim", "backtrack", "xpcall"};
+    for (size_t i = 0; i < sizeof timed / sizeof *timed; i++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(validate_one(s, timed[i], &f->err), IMPEX_EREJECT);
+        double took = seconds_since(&t0);
+        assert_prefix(f->err.msg, "descriptors/limits/runaway.lua:");
+        assert_has(f->err.msg, "time limit of 200 ms exceeded");
+        if (took > 1.5) fail_msg("%s: took %.1f s", timed[i], took);
+        assert_int_equal(validate_one(s, "ok", &f->err), 0);
+    }
+    impex_script_free(s);
+    impex_descriptor_free(d);
+    impex_lua_free(Y);
+}
+
+/* The sandbox's own matcher gives the standard library's results. */
+static void test_patterns(void **state)
+{
+    static const struct {
+        const char *code, *want;
+    } cases[] = {
+        {"return ('  a b  '):match('^%s*(.-)%s*$')", "a b"},
+        {"return table.concat({string.find('hello world', 'o w')}, ',')", "5,7"},
+        {"return table.concat({string.find('hello', 'l+')}, ',')", "3,4"},
+        {"return table.concat({string.find('a.b', '.', 1, true)}, ',')", "2,2"},
+        {"return table.concat({('key=val'):match('(%w+)=(%w+)')}, ',')", "key,val"},
+        {"return tostring(('abc'):find('b', -1))", "nil"},
+        {"return table.concat({('abc'):find('()b()')}, ',')", "2,2,2,3"},
+        {"local t = {} for k, v in ('a=1, b=2'):gmatch('(%w+)=(%w+)') do t[#t+1] = k .. v end "
+         "return table.concat(t, ',')",
+         "a1,b2"},
+        {"local t = {} for w in ('one two'):gmatch('%a*') do t[#t+1] = '[' .. w .. ']' end "
+         "return table.concat(t)",
+         "[one][two]"},
+        {"return (('hello world'):gsub('o', '0'))", "hell0 w0rld"},
+        {"return select(2, ('abc'):gsub('', '-'))", "4"},
+        {"return (('abc'):gsub('', '-'))", "-a-b-c-"},
+        {"return (('hello'):gsub('l', {l = 'L'}))", "heLLo"},
+        {"return (('x y'):gsub('%w', function(c) return c:upper() end))", "X Y"},
+        {"return (('abc'):gsub('(b)', '[%1%0%%]'))", "a[bb%]c"},
+        {"return (('abc'):gsub('^a', 'A'))", "Abc"},
+        {"return (('f(a(b)c)d'):match('%b()'))", "(a(b)c)"},
+        {"return (('THE (quick) fox'):gsub('%f[%a]%a+', 'w'))", "w (w) w"},
+        {"return (('aXbXc'):gsub('X', '-', 1))", "a-bXc"},
+        {"return tostring(('x\"y\"z'):match('([\"\\'])(.-)%1'))", "\""},
+        {"return tostring(('[]'):match('[]]'))", "]"},
+        {"return tostring(('a-b'):match('[%-]'))", "-"},
+        {"return tostring(('q'):match('[^%a]'))", "nil"},
+        {"return tostring(('2024'):match('^%d%d%d%d$'))", "2024"},
+        {"return tostring(('ab'):match('a?b'))", "ab"},
+        {"return tostring(pcall(string.match, 'a', '%'))", "false"},
+        {"return select(2, pcall(string.match, 'a', '[a'))", "malformed pattern (missing ']')"},
+        {"return select(2, pcall(string.gsub, 'a', 'a', '%2'))", "invalid capture index %2"},
+    };
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lua_pushstring(L, cases[i].code);
+        if (call_escape(f, "run", 1, 1)) fail_msg("%s: %s", cases[i].code, f->err.msg);
+        const char *got = lua_tostring(L, -1);
+        if (!got || !strstr(got, cases[i].want))
+            fail_msg("%s: got '%s', want '%s'", cases[i].code, got ? got : "(nil)", cases[i].want);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    assert_int_equal(lua_gettop(L), 0);
+}
+
+/* Random patterns and subjects: the sandbox's matcher and the standard
+ * library give the same results and the same errors. */
+static void test_patterns_differential(void **state)
+{
+    static const char *const gen =
+        "local seed = ...\n"
+        "math.randomseed(seed)\n"
+        "local toks = { 'a', 'b', '%a', '%d', '%s', '.', '[ab]', '[^a]', '[%d-]', '*', '+', '-',\n"
+        "  '?', '(', ')', '%b()', '%f[a]', '%f[%s]', '^', '$', '%1', '()', '%', '[' }\n"
+        "local subj = 'aab(b)a1 -'\n"
+        "local p, s = {}, {}\n"
+        "for _ = 1, math.random(1, 6) do p[#p + 1] = toks[math.random(#toks)] end\n"
+        "for _ = 1, math.random(0, 10) do local i = math.random(#subj); s[#s + 1] = "
+        "subj:sub(i, i) end\n"
+        "return string.format([[local s, p = %q, %q\n"
+        "local out = {}\n"
+        "local function add(...) local t = table.pack(...) for i = 1, t.n do out[#out + 1] = "
+        "tostring(t[i]) end out[#out + 1] = '|' end\n"
+        "add(pcall(string.find, s, p))\n"
+        "add(pcall(string.find, s, p, 3))\n"
+        "add(pcall(string.match, s, p))\n"
+        "add(pcall(string.gsub, s, p, '<%%0>'))\n"
+        "add(pcall(function() local r = {} for a, b in string.gmatch(s, p) do r[#r + 1] = "
+        "tostring(a) .. tostring(b) end return table.concat(r, ';') end))\n"
+        "return table.concat(out, ',')]], table.concat(s), table.concat(p))\n";
+    fixture *f = *state;
+    lua_State *L = impex_lua_state(f->X);
+    lua_State *P = luaL_newstate();
+    luaL_openlibs(P);
+    assert_int_equal(impex_lua_dofile(f->X, "descriptors/sandbox/escape.lua", &f->err), 0);
+    for (int i = 0; i < 3000; i++) {
+        assert_int_equal(luaL_loadstring(P, gen), LUA_OK);
+        lua_pushinteger(P, i);
+        assert_int_equal(lua_pcall(P, 1, 1, 0), LUA_OK);
+        const char *code = lua_tostring(P, -1);
+        assert_int_equal(luaL_loadstring(P, code), LUA_OK);
+        if (lua_pcall(P, 0, 1, 0) != LUA_OK) fail_msg("%s: %s", code, lua_tostring(P, -1));
+        lua_pushstring(L, code);
+        if (call_escape(f, "run", 1, 1)) fail_msg("%s: %s", code, f->err.msg);
+        if (strcmp(lua_tostring(L, -1), lua_tostring(P, -1)) != 0)
+            fail_msg("%s\nsandbox:  %s\nstandard: %s", code, lua_tostring(L, -1),
+                     lua_tostring(P, -1));
+        lua_pop(L, 1);
+        lua_pop(P, 2);
+    }
+    lua_close(P);
+    lua_pop(L, 1);
+}
+
+/* --- script sets ------------------------------------------------------- */
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+typedef struct listed {
+    char text[512];
+    size_t n;
+} listed;
+
+static int list_cb(void *ctx, const char *relpath, uint64_t hash)
+{
+    listed *l = ctx;
+    char hex[17];
+    impex_script_hash_format(hash, hex);
+    size_t used = strlen(l->text);
+    snprintf(l->text + used, sizeof l->text - used, "%s=%s;", relpath, hex);
+    l->n++;
+    return 0;
+}
+
+static void test_scriptset(void **state)
+{
+    fixture *f = *state;
+    char dir[] = "/tmp/impex_set_XXXXXX", path[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    write_file(dir, "descriptors/m.lua", "return { v = 'one' }\n");
+    write_file(dir, "descriptors/t.lua",
+               "return { resource = 'T', key = 'K', fields = { 'K' },\n"
+               "  validate = function() return false, require('m').v end }\n");
+    write_file(dir, "descriptors/t.group.lua", "return { steps = { 't' } }\n");
+
+    impex_scriptset *set;
+    impex_lua *A, *B;
+    assert_int_equal(impex_scriptset_new(dir, &set, &f->err), 0);
+    assert_int_equal(impex_lua_new_set(set, NULL, &A, &f->err), 0);
+    impex_group *g;
+    assert_int_equal(impex_group_load(A, "t", &g, &f->err), 0);
+    impex_descriptor *d;
+    assert_int_equal(impex_descriptor_load(A, g->steps[0], &d, &f->err), 0);
+
+    /* A hot reload mid-job: the job keeps what it started with, in every
+     * state made from its set (the writer's too). A module is read at its
+     * first require, and that version stays. */
+    write_file(dir, "descriptors/t.lua", "return {}\n");
+    assert_int_equal(impex_lua_new_set(set, NULL, &B, &f->err), 0);
+    impex_lua *states[] = {A, B};
+    for (int i = 0; i < 2; i++) {
+        impex_script *s;
+        if (impex_script_bind(states[i], d, &s, &f->err)) fail_msg("%s", f->err.msg);
+        assert_int_equal(validate_one(s, "x", &f->err), IMPEX_EREJECT);
+        assert_string_equal(f->err.msg, "one");
+        impex_script_free(s);
+        write_file(dir, "descriptors/m.lua", "return { v = 'two' }\n");
+    }
+    /* Without a set, the disk as it is now. */
+    impex_lua *C;
+    assert_int_equal(impex_lua_new(dir, NULL, &C, &f->err), 0);
+    impex_script *s;
+    assert_int_equal(impex_script_bind(C, d, &s, &f->err), IMPEX_EDESC);
+    impex_lua_free(C);
+
+    /* Everything the job loaded, required modules included, with hashes. */
+    listed l = {.n = 0};
+    l.text[0] = '\0';
+    assert_int_equal(impex_scriptset_list(set, list_cb, &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_has(l.text, "descriptors/t.group.lua=");
+    assert_has(l.text, "descriptors/t.lua=");
+    assert_has(l.text, "descriptors/m.lua=");
+    uint64_t old_hash, new_hash;
+    const char *bytes;
+    size_t len;
+    assert_int_equal(
+        impex_scriptset_get(set, "descriptors/m.lua", &bytes, &len, &old_hash, &f->err), 0);
+    assert_string_equal(bytes, "return { v = 'one' }\n");
+    assert_int_equal(old_hash, impex_script_hash(bytes, len));
+    char hex[17];
+    impex_script_hash_format(old_hash, hex);
+    assert_int_equal(strlen(hex), 16);
+    uint64_t back;
+    assert_int_equal(impex_script_hash_parse(hex, &back, &f->err), 0);
+    assert_int_equal(back, old_hash);
+    assert_int_equal(impex_script_hash_parse("xyz", &back, &f->err), IMPEX_EUSAGE);
+    assert_int_equal(impex_scriptset_get(set, "../etc/passwd", NULL, NULL, NULL, &f->err),
+                     IMPEX_EUNSAFE);
+
+    /* Resuming: a fresh set pinned to the recorded hashes refuses the change. */
+    impex_scriptset *again;
+    assert_int_equal(impex_scriptset_new(dir, &again, &f->err), 0);
+    assert_int_equal(impex_scriptset_pin(again, "descriptors/t.group.lua",
+                                         impex_script_hash("return { steps = { 't' } }\n", 27),
+                                         "job 7", &f->err),
+                     0);
+    assert_int_equal(impex_scriptset_pin(again, "descriptors/m.lua", old_hash, "job 7", &f->err),
+                     IMPEX_EDESC);
+    assert_int_equal(impex_scriptset_get(again, "descriptors/m.lua", NULL, NULL, &new_hash, NULL),
+                     0);
+    char want[256], nowhex[17];
+    impex_script_hash_format(new_hash, nowhex);
+    snprintf(want, sizeof want, "descriptors/m.lua changed since job 7 started (hash %s now %s)",
+             hex, nowhex);
+    assert_string_equal(f->err.msg, want);
+    assert_int_equal(impex_scriptset_pin(again, "descriptors/gone.lua", 1, "job 7", &f->err),
+                     IMPEX_ENOTFOUND);
+    impex_scriptset_free(again);
+
+    impex_descriptor_free(d);
+    impex_group_free(g);
+    impex_lua_free(A);
+    impex_lua_free(B);
+    impex_scriptset_free(set);
+    static const char *const files[] = {"m.lua", "t.lua", "t.group.lua"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/descriptors/%s", dir, files[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
 /* --- descriptors -------------------------------------------------------- */
 
 static void test_descriptor_full(void **state)
@@ -350,6 +690,16 @@ static void test_descriptor_full(void **state)
 
     assert_int_equal(impex_descriptor_field(d, "price", 5), 3);
     assert_int_equal(impex_descriptor_field(d, "Pric", 4), -1);
+    /* A header cell is (ptr, len), not a C string: a NUL in it matches no
+     * field, and a longer name is never read past its length. */
+    char *cell = malloc(7);
+    memcpy(cell, "Price\0x", 7);
+    assert_int_equal(impex_descriptor_field(d, cell, 7), -1);
+    assert_int_equal(impex_descriptor_field(d, cell, 5), 3);
+    memcpy(cell, "PRICEXY", 7);
+    assert_int_equal(impex_descriptor_field(d, cell, 5), 3);
+    free(cell);
+    assert_int_equal(impex_descriptor_field(d, "Price\0", 6), -1);
     assert_true(impex_descriptor_matches(d, "export/PRODUCTS-2024.CSV"));
     assert_false(impex_descriptor_matches(d, "products/prices.csv"));
     assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
@@ -640,6 +990,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_load_bytecode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_allows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_isolation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runaway, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_patterns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_patterns_differential, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scriptset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instruction_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descriptor_full, setup, teardown),

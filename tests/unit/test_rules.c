@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/rules.h"
+#include "schema/rules.h"
 
 static impex_field_rule rule(impex_vtype type)
 {
@@ -91,13 +91,27 @@ static void bools_dates_datetimes(void **state)
     assert_non_null(check(&d, "24-01-01", out, sizeof out));
 
     impex_field_rule t = rule(IMPEX_V_DATETIME);
-    const char *good[] = {"2026-11-24T10:00", "2026-11-24T10:00:59Z", "2026-11-24 10:00:00.123",
-                          "2026-11-24T10:00:00+01:00"};
-    for (size_t i = 0; i < 4; i++)
-        assert_null(check(&t, good[i], out, sizeof out));
-    const char *bad[] = {"2026-11-24", "2026-11-24T25:00", "2026-11-24T10:00:00+1", "yesterday"};
-    for (size_t i = 0; i < 4; i++)
-        assert_non_null(check(&t, bad[i], out, sizeof out));
+    const char *good[] = {"2026-11-24T10:00",         "2026-11-24T10:00:59Z",
+                          "2026-11-24 10:00:00.123",  "2026-11-24T10:00:00+01:00",
+                          "2026-11-24T10:00:00-0530", "2026-11-24T10:00+0000"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        if (check(&t, good[i], out, sizeof out)) fail_msg("%s rejected", good[i]);
+    const char *bad[] = {"2026-11-24",
+                         "2026-11-24T25:00",
+                         "2026-11-24T10:00:00+1",
+                         "yesterday",
+                         "2026-11-24T10:00+25:00",
+                         "2026-11-24T10:00+0160",
+                         "2026-11-24T10:00+01:0",
+                         "2026-11-24T10:00.5",
+                         "2026-11-24T10:00:00.Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (!check(&t, bad[i], out, sizeof out)) fail_msg("%s accepted", bad[i]);
+    /* The one definition map results use too. */
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        assert_true(impex_schema_is_datetime(good[i], strlen(good[i])));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(impex_schema_is_datetime(bad[i], strlen(bad[i])));
 }
 
 static void text_rules(void **state)
@@ -129,6 +143,91 @@ static void text_rules(void **state)
     regfree(&r.pattern);
 }
 
+/* A NUL inside a value is part of it: the regex path (REG_STARTEND) and
+ * the table path agree, and neither lets "12345\0DROP" pass as 5 digits. */
+static void nul_in_values(void **state)
+{
+    (void)state;
+    static const char value[] = "12345\0DROP";
+    impex_rule_scratch scratch;
+    impex_value out;
+    impex_err err;
+    impex_field_rule re = rule(IMPEX_V_STRING), table = rule(IMPEX_V_STRING);
+    re.has_pattern = table.has_pattern = 1;
+    re.pattern_src = "[0-9]{5}";
+    table.pattern_src = "[0-9][0-9][0-9][0-9][0-9]";
+    assert_int_equal(regcomp(&re.pattern, "^([0-9]{5})$", REG_EXTENDED | REG_NOSUB), 0);
+    assert_int_equal(
+        regcomp(&table.pattern, "^([0-9][0-9][0-9][0-9][0-9])$", REG_EXTENDED | REG_NOSUB), 0);
+    assert_false(impex_pattern_compile(re.pattern_src, &re.simple));
+    assert_true(table.has_simple = impex_pattern_compile(table.pattern_src, &table.simple));
+    impex_field_rule *both[] = {&re, &table};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(impex_rule_check(both[i], value, sizeof value - 1, &scratch, &out, &err),
+                         IMPEX_EREJECT);
+        assert_int_equal(impex_rule_check(both[i], value, 5, &scratch, &out, &err), 0);
+        /* Not NUL-terminated: the match is on the given length. */
+        assert_int_equal(impex_rule_check(both[i], "123456", 5, &scratch, &out, &err), 0);
+        assert_int_equal(impex_rule_check(both[i], "1234x", 5, &scratch, &out, &err),
+                         IMPEX_EREJECT);
+    }
+    regfree(&re.pattern);
+    regfree(&table.pattern);
+}
+
+/* What map returns, in the codec's text form, passes the import checks. */
+static void codec_values(void **state)
+{
+    (void)state;
+    impex_rule_scratch scratch;
+    impex_value out;
+    impex_err err;
+    static const struct {
+        impex_vtype rule, type;
+        const char *text, *want; /* want NULL: rejected */
+    } cases[] = {
+        {IMPEX_V_INT, IMPEX_V_INT, "-42", "-42"},
+        {IMPEX_V_INT, IMPEX_V_STRING, "007", "7"},
+        {IMPEX_V_INT, IMPEX_V_DECIMAL, "1.5", NULL},
+        {IMPEX_V_INT, IMPEX_V_INT, "99999999999999999999", NULL},
+        {IMPEX_V_DECIMAL, IMPEX_V_DECIMAL, "0.30000000000000004", "0.30000000000000004"},
+        {IMPEX_V_DECIMAL, IMPEX_V_INT, "3", "3"},
+        {IMPEX_V_BOOL, IMPEX_V_BOOL, "false", "false"},
+        {IMPEX_V_DATE, IMPEX_V_DATE, "2024-02-29", "2024-02-29"},
+        {IMPEX_V_DATETIME, IMPEX_V_DATETIME, "2024-02-29T10:00+0100", "2024-02-29T10:00+0100"},
+        {IMPEX_V_DATE, IMPEX_V_STRING, "2024-02-30", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        impex_field_rule r = rule(cases[i].rule);
+        r.has_max = cases[i].rule == IMPEX_V_INT || cases[i].rule == IMPEX_V_DECIMAL;
+        r.max = 1e30;
+        /* Followed by other bytes, as inside an encoded record. */
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s999", cases[i].text);
+        impex_value in = {"F", 1, cases[i].type, buf, strlen(cases[i].text)};
+        int rc = impex_rule_check_value(&r, &in, &scratch, &out, &err);
+        if (!cases[i].want) {
+            if (rc != IMPEX_EREJECT) fail_msg("%s accepted", cases[i].text);
+            continue;
+        }
+        if (rc) fail_msg("%s: %s", cases[i].text, err.msg);
+        assert_int_equal(out.len, strlen(cases[i].want));
+        assert_memory_equal(out.ptr, cases[i].want, out.len);
+    }
+    impex_field_rule list = rule(IMPEX_V_STRING);
+    list.multi = 1;
+    list.maxlen = 2;
+    impex_value l = {"F", 1, IMPEX_V_LIST, "ab\rc", 4};
+    assert_int_equal(impex_rule_check_value(&list, &l, &scratch, &out, &err), 0);
+    assert_int_equal(out.type, IMPEX_V_LIST);
+    l.ptr = "ab\rcde";
+    l.len = 6;
+    assert_int_equal(impex_rule_check_value(&list, &l, &scratch, &out, &err), IMPEX_EREJECT);
+    impex_value none = {"F", 1, IMPEX_V_NULL, NULL, 0};
+    list.required = 1;
+    assert_int_equal(impex_rule_check_value(&list, &none, &scratch, &out, &err), IMPEX_EREJECT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +235,8 @@ int main(void)
         cmocka_unit_test(ints_and_ranges),
         cmocka_unit_test(bools_dates_datetimes),
         cmocka_unit_test(text_rules),
+        cmocka_unit_test(nul_in_values),
+        cmocka_unit_test(codec_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

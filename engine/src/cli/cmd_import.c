@@ -47,11 +47,20 @@ int cli_open(const cli *c, impex_engine **out)
                            .scripts_root = c->scripts_root,
                            .limits = &lim,
                            .lua_limits = &lua};
-    uint64_t map, gc, total, ratio, instr, mem;
+    uint64_t map, gc, total, ratio, instr, mem, wall;
     if (env_u64("IMPEX_MAP_SIZE", &map) || env_u64("IMPEX_GROUP_COMMIT", &gc) ||
         env_u64("IMPEX_MAX_UNCOMPRESSED", &total) || env_u64("IMPEX_MAX_RATIO", &ratio) ||
-        env_u64("IMPEX_LUA_INSTRUCTIONS", &instr) || env_u64("IMPEX_LUA_MEMORY", &mem))
+        env_u64("IMPEX_LUA_INSTRUCTIONS", &instr) || env_u64("IMPEX_LUA_MEMORY", &mem) ||
+        env_u64("IMPEX_LUA_TIMEOUT_MS", &wall))
         return IMPEX_EUSAGE;
+    if (gc > 1024 || ratio > UINT32_MAX || wall > 3600000) {
+        fprintf(stderr,
+                "impex: IMPEX_GROUP_COMMIT is at most 1024, IMPEX_MAX_RATIO at most %u, "
+                "IMPEX_LUA_TIMEOUT_MS at most 3600000\n",
+                UINT32_MAX);
+        return IMPEX_EUSAGE;
+    }
+    if (wall) lua.wall_ms = (unsigned)wall;
     o.map_size = map;
     o.group_commit = (unsigned)gc;
     if (total) lim.max_uncompressed = total;

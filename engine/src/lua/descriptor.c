@@ -46,6 +46,7 @@ typedef struct parse_ctx {
     impex_descriptor *d;
     impex_group *g;
     const char *root;
+    impex_scriptset *set; /* steps are checked in it when the state has one */
 } parse_ctx;
 
 static int parse_group(lua_State *L, parse_ctx *c);
@@ -625,7 +626,9 @@ int impex_descriptor_field(const impex_descriptor *d, const char *name, size_t l
 {
     for (size_t i = 0; i < d->nfields; i++) {
         const char *f = d->fields[i].name;
-        if (f && strncasecmp(f, name, len) == 0 && f[len] == '\0') return (int)i;
+        /* By length first: name is not NUL-terminated and may hold a NUL. */
+        if (f && strlen(f) == len && !memchr(name, '\0', len) && strncasecmp(f, name, len) == 0)
+            return (int)i;
     }
     return -1;
 }
@@ -749,10 +752,16 @@ static int parse_group(lua_State *L, parse_ctx *c)
         int w = strchr(s, '/') ? snprintf(rel, sizeof rel, "descriptors/%s%s", s, ext)
                                : snprintf(rel, sizeof rel, "%.*s/%s%s", dirlen, c->relpath, s, ext);
         if (w < 0 || (size_t)w >= sizeof rel) return bad(c, "", "steps", "holds a name too long");
-        char full[PATH_MAX];
-        struct stat st;
-        if ((size_t)snprintf(full, sizeof full, "%s/%s", c->root, rel) >= sizeof full ||
-            stat(full, &st) || !S_ISREG(st.st_mode)) {
+        int missing;
+        if (c->set) { /* the job's pinned copy decides, not the disk now */
+            missing = impex_scriptset_get(c->set, rel, NULL, NULL, NULL, NULL) != IMPEX_OK;
+        } else {
+            char full[PATH_MAX];
+            struct stat st;
+            missing = (size_t)snprintf(full, sizeof full, "%s/%s", c->root, rel) >= sizeof full ||
+                      stat(full, &st) || !S_ISREG(st.st_mode);
+        }
+        if (missing) {
             c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: step '%s': %s does not exist",
                                   c->relpath, s, rel);
             return c->rc;
@@ -768,7 +777,7 @@ int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_er
 {
     *out = NULL;
     group_scan s = {0};
-    parse_ctx c = {.err = err, .root = impex_lua_root(L)};
+    parse_ctx c = {.err = err, .root = impex_lua_root(L), .set = impex_lua_scriptset(L)};
     impex_buf list = {0};
     char want[NAME_MAX + 1];
     if (!*name || strchr(name, '/') ||
@@ -782,7 +791,7 @@ int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_er
         goto cleanup;
     }
     if (!s.found) {
-        qsort(s.names, s.nnames, sizeof *s.names, cmp_str);
+        if (s.nnames) qsort(s.names, s.nnames, sizeof *s.names, cmp_str); /* names is NULL then */
         for (size_t i = 0; i < s.nnames; i++) {
             if (i && strcmp(s.names[i], s.names[i - 1]) == 0) continue;
             if (impex_buf_puts(&list, list.len ? ", " : "") || impex_buf_puts(&list, s.names[i])) {

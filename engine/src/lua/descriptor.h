@@ -22,11 +22,9 @@
 #define IMPEX_LUA_DESCRIPTOR_H
 
 #include "core/error.h"
-#include "core/pattern.h"
 #include "lua/sandbox.h"
-#include "store/codec.h"
+#include "schema/schema.h" /* impex_field_rule */
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,23 +35,6 @@ typedef enum impex_op {
     IMPEX_OP_DELETE
 } impex_op;
 typedef enum impex_strategy { IMPEX_STRATEGY_SKIP, IMPEX_STRATEGY_STRICT } impex_strategy;
-
-typedef struct impex_field_rule {
-    char *name;
-    int required;     /* the column must exist and the value be non-empty */
-    impex_vtype type; /* STRING, INT, DECIMAL, BOOL, DATE, DATETIME */
-    int multi;        /* value is a CR-separated list (type LIST when stored) */
-    int has_pattern;
-    char *pattern_src;
-    regex_t pattern; /* compiled with REG_EXTENDED|REG_NOSUB, anchored ^(...)$ */
-    int has_simple;  /* the pattern has the simple shape: match with `simple`, not regexec */
-    impex_simple_pattern simple;
-    int has_min, has_max;
-    double min, max;
-    char **enums; /* NULL when no enum */
-    size_t nenums;
-    size_t maxlen; /* 0 = no limit */
-} impex_field_rule;
 
 typedef struct impex_descriptor {
     char *name;           /* "products" */
@@ -85,7 +66,8 @@ void impex_descriptor_free(impex_descriptor *d);
 const char *impex_op_name(impex_op op);
 int impex_op_parse(const char *name);
 
-/* Index of the field named name (case-insensitive), or -1. */
+/* Index of the field named name (len bytes, case-insensitive), or -1. A name
+ * holding a NUL byte matches no field. */
 int impex_descriptor_field(const impex_descriptor *d, const char *name, size_t len);
 
 /* Whether field i is part of the key. */

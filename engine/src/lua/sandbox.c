@@ -1,4 +1,6 @@
 #include "lua/sandbox.h"
+#include "lua/lpattern.h"
+#include "lua/scripts.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -9,33 +11,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_INSTRUCTIONS 10000000u
 #define DEFAULT_MEMORY ((size_t)64 << 20)
-#define HOOK_EVERY 1000 /* instructions between two runs of the count hook */
+#define DEFAULT_WALL_MS 5000u /* a backstop: the budget stops most runaways first */
+#define HOOK_EVERY 1000       /* instructions between two runs of the count hook */
 
-/* Registry keys of the sandbox's own tables. */
-#define REG_ENV_MT "impex.env_mt" /* metatable of every script environment */
-#define REG_LOADED "impex.loaded" /* require cache */
+/* Registry keys of the sandbox's own tables (never reachable from scripts). */
+#define REG_TEMPLATE "impex.template" /* what a fresh environment is copied from */
+#define REG_LOADING "impex.loading"   /* modules being loaded, to catch require loops */
 
-enum { TRIP_NONE, TRIP_BUDGET, TRIP_MEMORY };
+enum { TRIP_NONE, TRIP_BUDGET, TRIP_MEMORY, TRIP_TIME };
 
 struct impex_lua {
     lua_State *L;
     char *root;
+    impex_scriptset *set; /* NULL: scripts are read from disk on every load */
     impex_lua_limits lim;
-    size_t hard;    /* the allocator refuses to go past this (2x the cap) */
-    size_t used;    /* bytes currently held by the state */
-    int over;       /* used > lim.memory: the hook stops the running script */
-    int refused;    /* the allocator refused a request during this call */
-    int tripped;    /* TRIP_*: a limit stopped this call */
-    uint64_t count; /* instructions run by this call, in steps of HOOK_EVERY */
-    int where_line; /* last position seen by the hook during this call */
+    uint64_t deadline; /* CLOCK_MONOTONIC ns when the running call must stop */
+    size_t hard;       /* the allocator refuses to go past this (2x the cap) */
+    size_t used;       /* bytes currently held by the state */
+    int over;          /* used > lim.memory: the hook stops the running script */
+    int refused;       /* the allocator refused a request during this call */
+    int tripped;       /* TRIP_*: a limit stopped this call */
+    uint64_t count;    /* instructions run by this call, in steps of HOOK_EVERY */
+    int where_line;    /* last position seen by the hook during this call */
     char where[LUA_IDSIZE];
 };
-
-/* Address used as the "being loaded" mark in the require cache. */
-static const char loading_mark = 0;
 
 static impex_lua *self(lua_State *L)
 {
@@ -46,6 +49,14 @@ void impex_lua_limits_default(impex_lua_limits *lim)
 {
     lim->instructions = DEFAULT_INSTRUCTIONS;
     lim->memory = DEFAULT_MEMORY;
+    lim->wall_ms = DEFAULT_WALL_MS;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* --- limits ------------------------------------------------------------- */
@@ -80,6 +91,9 @@ static void push_trip_message(lua_State *L, impex_lua *X)
     if (X->tripped == TRIP_MEMORY)
         snprintf(msg, sizeof msg, "%s:%d: memory limit of %zu MiB exceeded", X->where,
                  X->where_line, X->lim.memory >> 20);
+    else if (X->tripped == TRIP_TIME)
+        snprintf(msg, sizeof msg, "%s:%d: time limit of %u ms exceeded", X->where, X->where_line,
+                 X->lim.wall_ms);
     else
         snprintf(msg, sizeof msg, "%s:%d: instruction budget of %" PRIu64 " exceeded", X->where,
                  X->where_line, X->lim.instructions);
@@ -105,11 +119,41 @@ static void hook(lua_State *L, lua_Debug *ar)
             X->tripped = TRIP_MEMORY;
         else if (X->count > X->lim.instructions)
             X->tripped = TRIP_BUDGET;
+        else if (now_ns() > X->deadline)
+            X->tripped = TRIP_TIME;
         else
             return;
         /* From now on every instruction raises again, so a pcall inside the
          * script cannot swallow the stop and carry on. */
         lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+    }
+    push_trip_message(L, X);
+    lua_error(L);
+}
+
+/* Work done inside one C call (the pattern matcher) counts against the
+ * budget and the deadline too: the count hook never runs there. */
+void impex_lua_charge(lua_State *L, uint64_t steps)
+{
+    impex_lua *X = self(L);
+    if (!X->tripped) {
+        X->count += steps;
+        if (X->count > X->lim.instructions)
+            X->tripped = TRIP_BUDGET;
+        else if (now_ns() > X->deadline)
+            X->tripped = TRIP_TIME;
+        else
+            return;
+        lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+    }
+    /* Level 0 is the C function: name the script line that called it. */
+    lua_Debug d;
+    for (int level = 1; lua_getstack(L, level, &d); level++) {
+        if (lua_getinfo(L, "Sl", &d) && d.currentline > 0) {
+            memcpy(X->where, d.short_src, sizeof X->where);
+            X->where_line = d.currentline;
+            break;
+        }
     }
     push_trip_message(L, X);
     lua_error(L);
@@ -151,50 +195,45 @@ static int msgh(lua_State *L)
 
 /* --- loading files ------------------------------------------------------ */
 
-typedef struct file_reader {
-    FILE *f;
-    int state; /* 0 = start of file, 1 = inside a '#' first line, 2 = body */
-    char buf[1024];
-} file_reader;
+static int sb_require(lua_State *L);
 
-/* Like luaL_loadfilex: drops a UTF-8 BOM and a '#' first line (keeping its
- * newline so line numbers stay right). */
-static const char *read_chunk(lua_State *L, void *ud, size_t *size)
-{
-    (void)L;
-    file_reader *r = ud;
-    for (;;) {
-        size_t n = fread(r->buf, 1, sizeof r->buf, r->f);
-        if (n == 0) {
-            *size = 0;
-            return NULL;
-        }
-        char *p = r->buf, *end = r->buf + n;
-        if (r->state == 0) {
-            if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
-            r->state = p < end && *p == '#' ? 1 : 2;
-        }
-        if (r->state == 1) {
-            char *nl = memchr(p, '\n', (size_t)(end - p));
-            if (!nl) continue;
-            p = nl;
-            r->state = 2;
-        }
-        if (p < end) {
-            *size = (size_t)(end - p);
-            return p;
-        }
-    }
-}
-
+/* Pushes a fresh script environment: its own copy of every global and of
+ * every library table, so nothing a script changes there (by assignment,
+ * rawset, pairs/next, load with an env...) is seen by another script. The
+ * template it is copied from is in the registry, out of every script's reach.
+ * About 150 entries per load: cheap next to compiling the chunk. */
 static void push_env(lua_State *L)
 {
-    lua_createtable(L, 0, 4);
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_ENV_MT);
-    lua_setmetatable(L, -2);
-    /* _G is the script's own environment, never the shared table. */
+    luaL_checkstack(L, 8, NULL);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_TEMPLATE);
+    int t = lua_gettop(L);
+    lua_createtable(L, 0, 32);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            int lib = lua_gettop(L);
+            lua_createtable(L, 0, 32);
+            lua_pushnil(L);
+            while (lua_next(L, lib)) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, -4);
+            }
+            lua_replace(L, lib);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    /* Modules are cached per environment, so a module table one script
+     * changes is not the one another script gets. */
+    lua_newtable(L);
+    lua_pushcclosure(L, sb_require, 1);
+    lua_setfield(L, -2, "require");
+    /* _G is the script's own environment. */
     lua_pushvalue(L, -1);
     lua_setfield(L, -2, "_G");
+    lua_remove(L, t);
 }
 
 /* Gives the function on top of the stack a fresh sandbox environment. */
@@ -204,57 +243,48 @@ static void set_fresh_env(lua_State *L)
     if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
 }
 
-/* Loads <root>/<relpath> as a text chunk named "@<relpath>" (so messages read
- * "descriptors/x.lua:7: ...") with its own environment. Pushes the function,
- * or an error message; *missing tells a file that does not exist. Must run in
- * protected mode. luaL_loadfilex cannot be used: it names the chunk after the
- * absolute path it opens. */
+/* Loads relpath as a text chunk named "@<relpath>" (so messages read
+ * "descriptors/x.lua:7: ...") with its own environment, from the job's
+ * script set when there is one, else from disk. Drops a UTF-8 BOM and a '#'
+ * first line (keeping its newline so line numbers stay right), as
+ * luaL_loadfilex does. Pushes the function, or an error message; *missing
+ * tells a file that does not exist. Must run in protected mode. */
 static int load_script(lua_State *L, impex_lua *X, const char *relpath, int *missing)
 {
-    char path[PATH_MAX];
     *missing = 0;
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", X->root, relpath) >= sizeof path) {
-        lua_pushfstring(L, "%s: path too long", relpath);
-        return LUA_ERRFILE;
-    }
-    file_reader r = {.f = fopen(path, "r")};
-    if (!r.f) {
-        int e = errno;
-        *missing = e == ENOENT || e == ENOTDIR;
-        lua_pushfstring(L, "cannot open %s: %s", relpath, strerror(e));
-        return LUA_ERRFILE;
-    }
-    const char *chunkname = lua_pushfstring(L, "@%s", relpath);
-    int st = lua_load(L, read_chunk, &r, chunkname, "t");
-    lua_remove(L, -2);
-    if (ferror(r.f)) {
-        int e = errno;
+    lua_pushfstring(L, "@%s", relpath); /* before reading: nothing to leak if it raises */
+    const char *p;
+    char *own = NULL;
+    size_t len;
+    impex_err e;
+    impex_err_clear(&e);
+    int rc = X->set ? impex_scriptset_get(X->set, relpath, &p, &len, NULL, &e)
+                    : impex_script_read(X->root, relpath, &own, &len, &e);
+    if (rc) {
+        *missing = rc == IMPEX_ENOTFOUND;
         lua_pop(L, 1);
-        lua_pushfstring(L, "cannot read %s: %s", relpath, strerror(e));
-        st = LUA_ERRFILE;
+        lua_pushstring(L, e.msg);
+        return LUA_ERRFILE;
     }
-    fclose(r.f);
+    if (own) p = own;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3;
+        len -= 3;
+    }
+    if (len && *p == '#') {
+        const char *nl = memchr(p, '\n', len);
+        size_t skip = nl ? (size_t)(nl - p) : len;
+        p += skip;
+        len -= skip;
+    }
+    int st = luaL_loadbufferx(L, p, len, lua_tostring(L, -1), "t");
+    free(own);
+    lua_remove(L, -2);
     if (st == LUA_OK) set_fresh_env(L);
     return st;
 }
 
 /* --- sandbox replacements of base functions ----------------------------- */
-
-static int ro_newindex(lua_State *L)
-{
-    push_where(L);
-    lua_pushliteral(L, "attempt to modify a read-only table");
-    lua_concat(L, 2);
-    return lua_error(L);
-}
-
-static int ro_pairs(lua_State *L)
-{
-    lua_pushvalue(L, lua_upvalueindex(2)); /* next */
-    lua_pushvalue(L, lua_upvalueindex(1)); /* the real table */
-    lua_pushnil(L);
-    return 3;
-}
 
 /* rawset would bypass the __newindex of the tables the engine hands out (the
  * shared library tables, reused row tables): their metatables carry
@@ -360,6 +390,7 @@ static int valid_module_name(const char *s, size_t len)
     return 1;
 }
 
+/* require(name), bound to one environment's module cache (upvalue 1). */
 static int sb_require(lua_State *L)
 {
     static const char *const dirs[] = {"descriptors", "exporters"};
@@ -368,13 +399,14 @@ static int sb_require(lua_State *L)
     const char *name = luaL_checklstring(L, 1, &len);
     if (!valid_module_name(name, len)) return luaL_error(L, "invalid module name '%s'", name);
     lua_settop(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED); /* 2 */
+    lua_pushvalue(L, lua_upvalueindex(1)); /* 2: this environment's modules */
     lua_pushvalue(L, 1);
-    if (lua_rawget(L, 2) != LUA_TNIL) {
-        if (lua_touserdata(L, -1) == &loading_mark)
-            return luaL_error(L, "module '%s' requires itself (loop)", name);
-        return 1;
-    }
+    if (lua_rawget(L, 2) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADING); /* 3 */
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, 3) != LUA_TNIL)
+        return luaL_error(L, "module '%s' requires itself (loop)", name);
     lua_pop(L, 1);
     char mod[256];
     memcpy(mod, name, len + 1);
@@ -396,15 +428,13 @@ static int sb_require(lua_State *L)
         return luaL_error(L, "module '%s' not found (no descriptors/%s.lua or exporters/%s.lua)",
                           name, mod, mod);
     lua_pushvalue(L, 1);
-    lua_pushlightuserdata(L, (void *)&loading_mark);
-    lua_rawset(L, 2);
-    if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
-        /* Forget the mark so a later require tries again, then pass the error on. */
-        lua_pushvalue(L, 1);
-        lua_pushnil(L);
-        lua_rawset(L, 2);
-        return lua_error(L);
-    }
+    lua_pushboolean(L, 1);
+    lua_rawset(L, 3);
+    int st = lua_pcall(L, 0, 1, 0);
+    lua_pushvalue(L, 1); /* loaded or not, it is no longer being loaded */
+    lua_pushnil(L);
+    lua_rawset(L, 3);
+    if (st != LUA_OK) return lua_error(L);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         lua_pushboolean(L, 1);
@@ -415,34 +445,58 @@ static int sb_require(lua_State *L)
     return 1;
 }
 
-/* --- state setup -------------------------------------------------------- */
-
-/* An empty table reading through to the library table at lib; writes fail.
- * Shared by all scripts, so none can change what another sees. */
-static void push_readonly(lua_State *L, int lib, int next)
+/* Whether the error just caught is a limit stop that must go on unwinding. */
+static int stopping(lua_State *L)
 {
-    lua_newtable(L);
-    lua_createtable(L, 0, 5);
-    lua_pushvalue(L, lib);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, ro_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushvalue(L, lib);
-    lua_pushvalue(L, next);
-    lua_pushcclosure(L, ro_pairs, 2);
-    lua_setfield(L, -2, "__pairs");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_pushboolean(L, 1); /* rawset must not bypass __newindex */
-    lua_setfield(L, -2, "__impex_guard");
-    lua_setmetatable(L, -2);
+    impex_lua *X = self(L);
+    return X->tripped || X->refused;
 }
+
+/* pcall and xpcall that never swallow a limit stop. The count hook raises
+ * the stop with hooks off, so Lua would run a script's message handler
+ * outside the budget (an endless handler never returned). Here the handler
+ * runs after the unwinding, under the budget, and a stop is raised again. */
+static int sb_pcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) != LUA_OK) {
+        if (stopping(L)) return lua_error(L);
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+static int sb_xpcall(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 1); /* (f, h, ...) -> (h, f, ...) */
+    lua_copy(L, 2, 1);
+    lua_replace(L, 2);
+    if (lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0) != LUA_OK) {
+        if (stopping(L)) return lua_error(L);
+        lua_pushvalue(L, 1);
+        lua_insert(L, -2);
+        if (lua_pcall(L, 1, 1, 0) != LUA_OK && stopping(L)) return lua_error(L);
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_replace(L, 1);
+    return lua_gettop(L);
+}
+
+/* --- state setup -------------------------------------------------------- */
 
 static int setup(lua_State *L)
 {
     static const char *const base_keep[] = {
-        "assert", "error",  "getmetatable", "ipairs",   "next", "pairs",    "pcall",    "rawequal",
-        "rawget", "rawlen", "select",       "tonumber", "type", "tostring", "_VERSION", "xpcall",
+        "assert", "error",  "getmetatable", "ipairs",   "next", "pairs",    "rawequal",
+        "rawget", "rawlen", "select",       "tonumber", "type", "tostring", "_VERSION",
     };
     static const struct {
         const char *name;
@@ -456,30 +510,28 @@ static int setup(lua_State *L)
     static const char *const os_keep[] = {"time", "date", "clock"};
 
     luaL_requiref(L, LUA_GNAME, luaopen_base, 0); /* 1: the real globals, never exposed */
-    lua_createtable(L, 0, 32);                    /* 2: the shared safe globals */
+    lua_createtable(L, 0, 32);                    /* 2: the template of every environment */
     for (size_t i = 0; i < sizeof base_keep / sizeof base_keep[0]; i++) {
         lua_getfield(L, 1, base_keep[i]);
         lua_setfield(L, 2, base_keep[i]);
     }
     static const luaL_Reg own[] = {
-        {"load", sb_load},
-        {"rawset", sb_rawset},
-        {"require", sb_require},
-        {"setmetatable", sb_setmetatable},
-        {NULL, NULL},
+        {"load", sb_load},     {"pcall", sb_pcall},
+        {"rawset", sb_rawset}, {"setmetatable", sb_setmetatable},
+        {"xpcall", sb_xpcall}, {NULL, NULL},
     };
     luaL_setfuncs(L, own, 0);
-    lua_getfield(L, 1, "next"); /* 3 */
 
+    /* The library tables themselves stay in the template (and the string one
+     * behind the string metatable); scripts only ever get copies. */
     for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
         luaL_requiref(L, libs[i].name, libs[i].open, 0);
         if (libs[i].open == luaopen_string) {
             lua_pushnil(L);
             lua_setfield(L, -2, "dump");
+            impex_lua_set_patterns(L, -1); /* the matcher the budget can stop */
         }
-        push_readonly(L, lua_gettop(L), 3);
         lua_setfield(L, 2, libs[i].name);
-        lua_pop(L, 1);
     }
     luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
     lua_createtable(L, 0, 3);
@@ -487,36 +539,33 @@ static int setup(lua_State *L)
         lua_getfield(L, -2, os_keep[i]);
         lua_setfield(L, -2, os_keep[i]);
     }
-    push_readonly(L, lua_gettop(L), 3);
     lua_setfield(L, 2, LUA_OSLIBNAME);
-    lua_pop(L, 2);
+    lua_pop(L, 1);
 
-    /* ("").x reaches the real string table through this metatable: hide it. */
+    /* ("").x reads the real string table through this metatable: keep
+     * getmetatable("") from handing it (or its __index) out. */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
 
-    lua_createtable(L, 0, 2);
     lua_pushvalue(L, 2);
-    lua_setfield(L, -2, "__index");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_ENV_MT); /* keeps the shared globals too */
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_TEMPLATE);
     lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, REG_LOADED);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_LOADING);
     return 0;
 }
 
-int impex_lua_new(const char *scripts_root, const impex_lua_limits *lim, impex_lua **out,
-                  impex_err *err)
+static int create(const char *root, impex_scriptset *set, const impex_lua_limits *lim,
+                  impex_lua **out, impex_err *err)
 {
     int rc = IMPEX_OK;
     *out = NULL;
     impex_lua *X = calloc(1, sizeof *X);
     if (!X) return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-    X->root = strdup(scripts_root);
+    X->set = set;
+    X->root = strdup(root);
     if (!X->root) {
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto fail;
@@ -525,6 +574,7 @@ int impex_lua_new(const char *scripts_root, const impex_lua_limits *lim, impex_l
     /* Zero fields mean "default": no limit at all is never what a caller wants. */
     if (lim && lim->instructions) X->lim.instructions = lim->instructions;
     if (lim && lim->memory) X->lim.memory = lim->memory;
+    if (lim && lim->wall_ms) X->lim.wall_ms = lim->wall_ms;
     X->hard = X->lim.memory > SIZE_MAX / 2 ? SIZE_MAX : X->lim.memory * 2;
     X->L = lua_newstate(sandbox_alloc, X);
     if (!X->L) {
@@ -547,6 +597,18 @@ fail:
     return rc;
 }
 
+int impex_lua_new(const char *scripts_root, const impex_lua_limits *lim, impex_lua **out,
+                  impex_err *err)
+{
+    return create(scripts_root, NULL, lim, out, err);
+}
+
+int impex_lua_new_set(impex_scriptset *set, const impex_lua_limits *lim, impex_lua **out,
+                      impex_err *err)
+{
+    return create(impex_scriptset_root(set), set, lim, out, err);
+}
+
 void impex_lua_free(impex_lua *X)
 {
     if (!X) return;
@@ -565,6 +627,11 @@ const char *impex_lua_root(const impex_lua *X)
     return X->root;
 }
 
+impex_scriptset *impex_lua_scriptset(impex_lua *X)
+{
+    return X->set;
+}
+
 /* --- running ------------------------------------------------------------ */
 
 int impex_lua_pcall(impex_lua *X, int nargs, int nresults, impex_err *err)
@@ -577,6 +644,7 @@ int impex_lua_pcall(impex_lua *X, int nargs, int nresults, impex_err *err)
     X->count = 0;
     X->refused = 0;
     X->where[0] = '\0';
+    X->deadline = now_ns() + (uint64_t)X->lim.wall_ms * 1000000u;
     int st = lua_pcall(L, nargs, nresults, base);
     lua_remove(L, base);
     if (st == LUA_OK && !X->tripped && !X->refused) return IMPEX_OK;
@@ -592,6 +660,11 @@ int impex_lua_pcall(impex_lua *X, int nargs, int nresults, impex_err *err)
                                    X->where_line);
             else
                 rc = impex_err_set(err, IMPEX_ESCRIPT, "memory limit exceeded");
+        } else if (X->tripped) {
+            /* The stop itself, whatever a __close handler raised on the way out. */
+            push_trip_message(L, X);
+            rc = impex_err_set(err, IMPEX_ESCRIPT, "%s", lua_tostring(L, -1));
+            lua_pop(L, 1);
         } else {
             const char *m = lua_tostring(L, -1);
             rc = impex_err_set(err, IMPEX_ESCRIPT, "%s", m ? m : "(error object is not a string)");
@@ -610,20 +683,6 @@ int impex_lua_pcall(impex_lua *X, int nargs, int nresults, impex_err *err)
     return rc;
 }
 
-/* Relative, inside the root: no leading '/', no ".." component. */
-static int safe_relpath(const char *p)
-{
-    if (!*p || *p == '/') return 0;
-    for (const char *c = p; *c;) {
-        const char *e = strchr(c, '/');
-        size_t n = e ? (size_t)(e - c) : strlen(c);
-        if (n == 2 && c[0] == '.' && c[1] == '.') return 0;
-        c += n;
-        if (*c == '/') c++;
-    }
-    return 1;
-}
-
 typedef struct dofile_ctx {
     impex_lua *X;
     const char *relpath;
@@ -640,7 +699,7 @@ static int dofile_tramp(lua_State *L)
 
 int impex_lua_dofile(impex_lua *X, const char *relpath, impex_err *err)
 {
-    if (!safe_relpath(relpath))
+    if (!impex_script_safe_path(relpath))
         return impex_err_set(err, IMPEX_EUNSAFE, "%s: path leaves the scripts root", relpath);
     dofile_ctx c = {.X = X, .relpath = relpath};
     if (!lua_checkstack(X->L, 3)) return impex_err_set(err, IMPEX_ENOMEM, "Lua stack overflow");

@@ -1,6 +1,7 @@
 #include "lua/script.h"
 
 #include "core/utf8.h"
+#include "schema/schema.h"
 
 #include <lauxlib.h>
 
@@ -351,58 +352,6 @@ static int push_record(lua_State *L, impex_script *s, impex_slice rec)
 
 /* --- Lua values -> record ----------------------------------------------- */
 
-static int all_digits(const char *p, size_t len)
-{
-    if (len == 0) return 0;
-    for (size_t i = 0; i < len; i++)
-        if (p[i] < '0' || p[i] > '9') return 0;
-    return 1;
-}
-
-static int num2(const char *p)
-{
-    return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
-static int is_date(const char *p, size_t len)
-{
-    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (len != 10 || p[4] != '-' || p[7] != '-' || !all_digits(p, 4) || !all_digits(p + 5, 2) ||
-        !all_digits(p + 8, 2))
-        return 0;
-    int y = num2(p) * 100 + num2(p + 2), m = num2(p + 5), d = num2(p + 8);
-    if (m < 1 || m > 12 || d < 1 || d > days[m - 1]) return 0;
-    return !(m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)));
-}
-
-/* YYYY-MM-DD[T ]hh:mm[:ss[.fff]][Z|+hh:mm|-hh:mm|+hhmm|-hhmm] */
-static int is_datetime(const char *p, size_t len)
-{
-    if (len < 16 || !is_date(p, 10) || (p[10] != 'T' && p[10] != ' ')) return 0;
-    const char *q = p + 11, *end = p + len;
-    if (!all_digits(q, 2) || q[2] != ':' || !all_digits(q + 3, 2) || num2(q) > 23 ||
-        num2(q + 3) > 59)
-        return 0;
-    q += 5;
-    if (end - q >= 3 && *q == ':') {
-        if (!all_digits(q + 1, 2) || num2(q + 1) > 60) return 0;
-        q += 3;
-        if (q < end && *q == '.') {
-            const char *f = ++q;
-            while (q < end && *q >= '0' && *q <= '9')
-                q++;
-            if (q == f) return 0;
-        }
-    }
-    if (q == end) return 1;
-    if (*q == 'Z') return q + 1 == end;
-    if (*q != '+' && *q != '-') return 0;
-    q++;
-    size_t rest = (size_t)(end - q);
-    if (rest == 5 && q[2] == ':') return all_digits(q, 2) && all_digits(q + 3, 2);
-    return rest == 4 && all_digits(q, 4);
-}
-
 /* Whether text is a valid bool, date or datetime. */
 static int text_is(impex_vtype type, const char *p, size_t len)
 {
@@ -410,9 +359,9 @@ static int text_is(impex_vtype type, const char *p, size_t len)
     case IMPEX_V_BOOL:
         return (len == 4 && memcmp(p, "true", 4) == 0) || (len == 5 && memcmp(p, "false", 5) == 0);
     case IMPEX_V_DATE:
-        return is_date(p, len);
+        return impex_schema_is_date(p, len);
     case IMPEX_V_DATETIME:
-        return is_datetime(p, len);
+        return impex_schema_is_datetime(p, len);
     default:
         return 0;
     }
@@ -424,36 +373,20 @@ static int text_is(impex_vtype type, const char *p, size_t len)
 static int put_number_text(impex_script *s, impex_vtype type, const char *str, size_t len,
                            out_ent *e)
 {
-    const char *p = str, *end = str + len;
-    int neg = 0;
-    if (p < end && (*p == '+' || *p == '-')) neg = *p++ == '-';
-    const char *ib = p;
-    while (p < end && *p >= '0' && *p <= '9')
-        p++;
-    const char *ie = p, *fb = p, *fe = p;
-    if (p < end && *p == '.' && type == IMPEX_V_DECIMAL) {
-        fb = ++p;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
-        fe = p;
-    }
-    if (p != end || (ie - ib) + (fe - fb) == 0) return 0;
-    while (ie - ib > 1 && *ib == '0')
-        ib++;
-    if (type == IMPEX_V_INT && ie - ib >= 19) { /* beyond 64 bits: not an int */
-        const char *lim = neg ? "9223372036854775808" : "9223372036854775807";
-        if (ie - ib > 19 || memcmp(ib, lim, 19) > 0) return 0;
-    }
+    impex_number n;
+    if (impex_schema_number_parse(type, str, len, &n)) return 0;
+    size_t need = impex_schema_number_len(&n);
     e->off = s->text.len;
     e->v.type = type;
-    int rc = neg ? impex_buf_putc(&s->text, '-') : IMPEX_OK;
-    if (!rc)
-        rc = ie > ib ? impex_buf_append(&s->text, ib, (size_t)(ie - ib))
-                     : impex_buf_putc(&s->text, '0');
-    if (!rc && fe > fb) rc = impex_buf_putc(&s->text, '.');
-    if (!rc && fe > fb) rc = impex_buf_append(&s->text, fb, (size_t)(fe - fb));
-    e->v.len = s->text.len - e->off;
-    if (rc) s->rc = impex_err_set(s->err, IMPEX_ENOMEM, "out of memory");
+    int rc = impex_buf_reserve(&s->text, need + 1);
+    if (rc) {
+        s->rc = impex_err_set(s->err, IMPEX_ENOMEM, "out of memory");
+        return 1;
+    }
+    impex_schema_number_write(&n, s->text.ptr + s->text.len);
+    s->text.len += need;
+    s->text.ptr[s->text.len] = '\0';
+    e->v.len = need;
     return 1;
 }
 
@@ -640,7 +573,7 @@ static int encode_result(impex_script *s, lua_State *L, int t, int names)
         lua_pop(L, 1);
     }
     size_t n = 0;
-    qsort(s->ents + nf, k - nf, sizeof *s->ents, cmp_ent);
+    if (k > nf) qsort(s->ents + nf, k - nf, sizeof *s->ents, cmp_ent);
     for (size_t i = 0; i < k; i++) {
         out_ent *e = &s->ents[i];
         if (!e->v.name) continue; /* a descriptor field map left out */

@@ -319,14 +319,50 @@ static void free_run(run_ctx *r)
     impex_buf_free(&r->rec);
     impex_archive_close(r->archive);
     impex_lua_free(r->lua);
+    impex_scriptset_free(r->scripts); /* after every state made from it */
 }
 
-/* The writer's own Lua state (map runs on the writer thread). */
+/* The writer's own Lua state (map runs on the writer thread), over the
+ * job's script set: the same bytes the parser runs. */
 static impex_lua *writer_lua(void *ctx, impex_err *err)
 {
-    impex_engine *e = ctx;
+    run_ctx *r = ctx;
     impex_lua *L = NULL;
-    return impex_lua_new(e->scripts_root, &e->lua_limits, &L, err) ? NULL : L;
+    return impex_lua_new_set(r->scripts, &r->e->lua_limits, &L, err) ? NULL : L;
+}
+
+/* A resumed job runs with the scripts it started with: each one recorded
+ * is read now and must have the same hash. A script edited since leaves the
+ * job resumable with a message naming it (restore it, or start a new job). */
+static int pin_scripts(impex_engine *e, run_ctx *r, impex_err *err)
+{
+    impex_job *job = r->job;
+    char since[48];
+    snprintf(since, sizeof since, "job %llu", (unsigned long long)job->id);
+    for (size_t i = 0; i < job->nscripts; i++) {
+        uint64_t want;
+        int rc = impex_script_hash_parse(job->scripts[i].hash, &want, err);
+        if (!rc) rc = impex_scriptset_pin(r->scripts, job->scripts[i].path, want, since, err);
+        if (rc == IMPEX_EDESC || rc == IMPEX_ENOTFOUND) {
+            char why[sizeof err->msg + 64];
+            snprintf(why, sizeof why, "%s; the job runs only with the scripts it started with",
+                     err->msg);
+            impex_err_set(err, IMPEX_EDESC, "%s", why);
+            pause_job(e, job->id, IMPEX_PAUSED_PREFIX, why);
+        }
+        if (rc) return rc;
+    }
+    return IMPEX_OK;
+}
+
+static int record_script(void *ctx, const char *relpath, uint64_t hash)
+{
+    impex_job *job = ctx;
+    char hex[17];
+    for (size_t i = 0; i < job->nscripts; i++)
+        if (!strcmp(job->scripts[i].path, relpath)) return IMPEX_OK;
+    impex_script_hash_format(hash, hex);
+    return impex_job_add_script(job, relpath, hex);
 }
 
 /* The job's file: relative to the data folder (so the folder can be reached
@@ -414,7 +450,7 @@ static int import_pass(impex_engine *e, run_ctx *r, impex_err *err)
                       .job = job,
                       .descs = r->descs,
                       .lua_new = writer_lua,
-                      .lua_ctx = e,
+                      .lua_ctx = r,
                       .queue = &q};
     if ((rc = impex_writer_start(&w, err))) {
         impex_queue_destroy(&q);
@@ -471,9 +507,17 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
     /* A condition that stopped an earlier run no longer holds once it runs. */
     impex_job_drop_messages(job, IMPEX_STORE_FAILURE_PREFIX);
     impex_job_drop_messages(job, IMPEX_PAUSED_PREFIX);
-    if ((rc = impex_lua_new(e->scripts_root, &e->lua_limits, &r.lua, err))) goto done;
+    if ((rc = impex_scriptset_new(e->scripts_root, &r.scripts, err))) goto done;
+    if ((rc = pin_scripts(e, &r, err))) goto done;
+    if ((rc = impex_lua_new_set(r.scripts, &e->lua_limits, &r.lua, err))) goto done;
     if ((rc = open_input(e, &r, &finished, err)) || finished) goto done;
     if ((rc = plan_and_prepare(e, &r, &finished, err)) || finished) goto done;
+    /* Every script loaded so far (groups, descriptors, what they require),
+     * recorded with its hash the first time the job runs. */
+    if (impex_scriptset_list(r.scripts, record_script, job)) {
+        rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        goto done;
+    }
 
     if (job->status == IMPEX_JOB_IN_QUEUE && r.strict) job->cp.phase = 0;
     job->status = IMPEX_JOB_IMPORTING;

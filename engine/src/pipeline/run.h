@@ -9,10 +9,11 @@
 #include "io/reader.h"
 #include "lua/descriptor.h"
 #include "lua/script.h"
+#include "lua/scripts.h"
 #include "pipeline/batch.h"
 #include "pipeline/import.h"
 #include "pipeline/job_store.h"
-#include "pipeline/rules.h"
+#include "schema/rules.h"
 
 #include <time.h>
 
@@ -36,6 +37,7 @@ struct run_ctx {
     impex_job *job;
     size_t tenant_len; /* strlen(job->tenant), for the per-row key length check */
     const impex_run_opts *opts;
+    impex_scriptset *scripts; /* the job's scripts, read once; shared with the writer */
     impex_lua *lua;
     impex_archive *archive;
     impex_checkpoint resume; /* the parser's own copy of where to start: the writer owns the job */

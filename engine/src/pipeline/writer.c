@@ -1,7 +1,7 @@
 #include "pipeline/writer.h"
 #include "lua/script.h"
 #include "pipeline/reject.h"
-#include "pipeline/rules.h"
+#include "schema/rules.h"
 #include "store/codec.h"
 
 #include <stdio.h>
@@ -13,7 +13,7 @@ typedef struct writer_state {
     impex_writer *w;
     impex_lua *lua;         /* created on first need: map runs here, in the write txn */
     impex_script **scripts; /* per step, bound lazily */
-    impex_buf merged, mapped, checked, json, text;
+    impex_buf merged, mapped, checked, json;
 } writer_state;
 
 int impex_record_overlay(impex_slice existing, impex_slice update, impex_buf *out, impex_err *err)
@@ -89,27 +89,15 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
     impex_rule_scratch *scratch = calloc(n + 1, sizeof *scratch);
     char *seen_key = calloc(d->nkey + 1, 1);
     char *seen = calloc(d->nfields + 1, 1);
-    size_t *text_off = calloc(n + 1, sizeof *text_off);
-    if (!scratch || !seen_key || !seen || !text_off) {
+    if (!scratch || !seen_key || !seen) {
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto done;
-    }
-    /* The rules read NUL-terminated text: copy each value once. */
-    impex_buf_reset(&st->text);
-    for (size_t i = 0; i < n; i++) {
-        text_off[i] = st->text.len;
-        if (impex_buf_append(&st->text, vals[i].ptr, vals[i].len) ||
-            impex_buf_putc(&st->text, '\0')) {
-            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-            goto done;
-        }
     }
     for (size_t i = 0; i < n && !rc; i++) {
         int f = impex_descriptor_field(d, vals[i].name, vals[i].name_len);
         if (f < 0) continue;
         const impex_field_rule *r = &d->fields[f];
         seen[f] = vals[i].type != IMPEX_V_NULL;
-        const char *txt = st->text.ptr + text_off[i];
         impex_value out = vals[i];
         impex_err e2;
         impex_err_clear(&e2);
@@ -117,7 +105,7 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
             if (r->required)
                 rc = impex_err_set(rerr, IMPEX_EREJECT, "map result: required field %s is empty",
                                    r->name);
-        } else if (impex_rule_check(r, txt, vals[i].len, &scratch[i], &out, &e2)) {
+        } else if (impex_rule_check_value(r, &vals[i], &scratch[i], &out, &e2)) {
             rc = impex_err_set(rerr, IMPEX_EREJECT, "map result: field %s: %s", r->name, e2.msg);
         } else {
             out.name = vals[i].name;
@@ -154,7 +142,6 @@ done:
     free(scratch);
     free(seen_key);
     free(seen);
-    free(text_off);
     return rc;
 }
 
@@ -376,7 +363,6 @@ static void *writer_main(void *arg)
     impex_buf_free(&st.mapped);
     impex_buf_free(&st.checked);
     impex_buf_free(&st.json);
-    impex_buf_free(&st.text);
     return NULL;
 }
 

@@ -27,5 +27,6 @@ function M.require_same() return require("sandbox.helper") == require("sandbox.h
 function M.require_exporter() return require("util.fmt").upper("abc") end
 function M.os_time() return type(os.time()) == "number" and type(os.date("%Y")) == "string" end
 function M.error_table() error({ code = 1 }) end
+function M.run(code) return load(code)() end
 
 return M

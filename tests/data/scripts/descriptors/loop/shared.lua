@@ -1,0 +1,2 @@
+-- A module both tamper.lua and observe.lua require.
+return { value = "original" }
