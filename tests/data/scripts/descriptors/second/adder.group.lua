@@ -1,0 +1,1 @@
+return { description = "totals over several entries", steps = { "adder" } }
