@@ -33,7 +33,12 @@ expect_eq "nothing was created" 0 "$(jq -s 'flatten | length' <<<"$OUT")"
 # --- SIGTERM during the strict pre-pass ---------------------------------------
 "$IMPEX" import --group strict "$WORK/things-big.csv" --json >"$WORK/strict.json" 2>"$WORK/strict.err" &
 pid=$!
-sleep 0.4
+for _ in $(seq 500); do
+  st=$("$IMPEX" job 1 --json 2>/dev/null | jq -r .status || true)
+  [ "$st" == IMPORTING ] && break
+  sleep 0.01
+done
+sleep 0.2
 kill -TERM "$pid"
 set +e
 wait "$pid"

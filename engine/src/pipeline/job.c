@@ -217,24 +217,52 @@ static json_t *str_or_null(const char *s)
     return s && *s ? text(s) : json_null();
 }
 
+static json_t *step_json(const impex_step *s)
+{
+    json_t *cols = json_array();
+    for (size_t c = 0; cols && c < s->ncolumns; c++)
+        json_array_append_new(cols, text(s->columns[c]));
+    return json_pack(
+        "{s:o, s:o, s:o, s:I, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "resource", text(s->resource),
+        "descriptor", text(s->descriptor), "entry", text(s->entry), "index", (json_int_t)s->index,
+        "status", impex_job_status_name(s->status), "isComplete", impex_job_status_final(s->status),
+        "rows", (json_int_t)s->counts.rows, "imported", (json_int_t)s->counts.imported, "rejected",
+        (json_int_t)s->counts.rejected, "stateDetails", str_or_null(s->details), "columns", cols);
+}
+
+static int dump(json_t *root, impex_buf *out)
+{
+    if (!root) return IMPEX_ENOMEM;
+    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text) return IMPEX_ENOMEM;
+    int rc = impex_buf_puts(out, text);
+    free(text);
+    return rc;
+}
+
+int impex_step_to_json(const impex_job *j, size_t i, impex_buf *out)
+{
+    return dump(step_json(&j->steps[i]), out);
+}
+
+static int job_json(const impex_job *j, int with_steps, impex_buf *out);
+
 int impex_job_to_json(const impex_job *j, impex_buf *out)
 {
+    return job_json(j, 1, out);
+}
+
+int impex_job_header_to_json(const impex_job *j, impex_buf *out)
+{
+    return job_json(j, 0, out);
+}
+
+static int job_json(const impex_job *j, int with_steps, impex_buf *out)
+{
     json_t *steps = json_array(), *msgs = json_array(), *scripts = json_array();
-    for (size_t i = 0; steps && i < j->nsteps; i++) {
-        const impex_step *s = &j->steps[i];
-        json_t *cols = json_array();
-        for (size_t c = 0; cols && c < s->ncolumns; c++)
-            json_array_append_new(cols, text(s->columns[c]));
-        json_array_append_new(
-            steps,
-            json_pack("{s:o, s:o, s:o, s:I, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "resource",
-                      text(s->resource), "descriptor", text(s->descriptor), "entry", text(s->entry),
-                      "index", (json_int_t)s->index, "status", impex_job_status_name(s->status),
-                      "isComplete", impex_job_status_final(s->status), "rows",
-                      (json_int_t)s->counts.rows, "imported", (json_int_t)s->counts.imported,
-                      "rejected", (json_int_t)s->counts.rejected, "stateDetails",
-                      str_or_null(s->details), "columns", cols));
-    }
+    for (size_t i = 0; steps && with_steps && i < j->nsteps; i++)
+        json_array_append_new(steps, step_json(&j->steps[i]));
     for (size_t i = 0; msgs && i < j->nmessages; i++)
         json_array_append_new(msgs, text(j->messages[i]));
     for (size_t i = 0; scripts && i < j->nscripts; i++)
@@ -259,25 +287,61 @@ int impex_job_to_json(const impex_job *j, impex_buf *out)
         (json_int_t)j->batches, "checkpoint", cp, "resources", steps, "scripts", scripts,
         "messages", msgs, "created", str_or_null(j->created), "started", str_or_null(j->started),
         "updated", str_or_null(j->updated), "finished", str_or_null(j->finished));
-    if (!root) return IMPEX_ENOMEM;
-    char *dump = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (!dump) return IMPEX_ENOMEM;
-    int rc = impex_buf_puts(out, dump);
-    free(dump);
-    return rc;
-}
-
-static void copy_time(char dst[32], json_t *v)
-{
-    const char *s = json_string_value(v);
-    snprintf(dst, 32, "%s", s ? s : "");
+    if (root && !with_steps)
+        json_object_set_new(root, "steps", json_integer((json_int_t)j->nsteps));
+    return dump(root, out);
 }
 
 static uint64_t get_u64(json_t *obj, const char *key)
 {
     json_int_t v = json_integer_value(json_object_get(obj, key));
     return v > 0 ? (uint64_t)v : 0;
+}
+
+/* Appends the step described by v. */
+static int parse_step(impex_job *j, json_t *v)
+{
+    const char *d = json_string_value(json_object_get(v, "descriptor"));
+    const char *r = json_string_value(json_object_get(v, "resource"));
+    const char *e = json_string_value(json_object_get(v, "entry"));
+    if (!d || !r || !e || impex_job_add_step(j, d, r, e, (size_t)get_u64(v, "index")))
+        return IMPEX_EFORMAT;
+    impex_step *s = &j->steps[j->nsteps - 1];
+    if (status_from_name(json_string_value(json_object_get(v, "status")), &s->status))
+        return IMPEX_EFORMAT;
+    s->counts.rows = get_u64(v, "rows");
+    s->counts.imported = get_u64(v, "imported");
+    s->counts.rejected = get_u64(v, "rejected");
+    s->details = dup_or_null(json_string_value(json_object_get(v, "stateDetails")));
+    size_t c;
+    json_t *col;
+    json_array_foreach(json_object_get(v, "columns"), c, col)
+    {
+        const char *name = json_string_value(col);
+        char **grown = realloc(s->columns, (s->ncolumns + 1) * sizeof *grown);
+        if (!grown || !(grown[s->ncolumns] = strdup(name ? name : ""))) {
+            if (grown) s->columns = grown;
+            return IMPEX_ENOMEM;
+        }
+        s->columns = grown;
+        s->ncolumns++;
+    }
+    return IMPEX_OK;
+}
+
+int impex_job_add_step_json(impex_job *j, const char *text, size_t len, impex_err *err)
+{
+    json_t *v = json_loadb(text, len, 0, NULL);
+    int rc = v ? parse_step(j, v) : IMPEX_EFORMAT;
+    json_decref(v);
+    if (rc) return impex_err_set(err, rc, "job step record is damaged");
+    return IMPEX_OK;
+}
+
+static void copy_time(char dst[32], json_t *v)
+{
+    const char *s = json_string_value(v);
+    snprintf(dst, 32, "%s", s ? s : "");
 }
 
 int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err *err)
@@ -325,29 +389,7 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     json_t *v;
     json_array_foreach(json_object_get(root, "resources"), i, v)
     {
-        const char *d = json_string_value(json_object_get(v, "descriptor"));
-        const char *r = json_string_value(json_object_get(v, "resource"));
-        const char *e = json_string_value(json_object_get(v, "entry"));
-        if (!d || !r || !e || impex_job_add_step(j, d, r, e, (size_t)get_u64(v, "index"))) goto bad;
-        impex_step *s = &j->steps[j->nsteps - 1];
-        if (status_from_name(json_string_value(json_object_get(v, "status")), &s->status)) goto bad;
-        s->counts.rows = get_u64(v, "rows");
-        s->counts.imported = get_u64(v, "imported");
-        s->counts.rejected = get_u64(v, "rejected");
-        s->details = dup_or_null(json_string_value(json_object_get(v, "stateDetails")));
-        size_t c;
-        json_t *col;
-        json_array_foreach(json_object_get(v, "columns"), c, col)
-        {
-            const char *name = json_string_value(col);
-            char **grown = realloc(s->columns, (s->ncolumns + 1) * sizeof *grown);
-            if (!grown || !(grown[s->ncolumns] = strdup(name ? name : ""))) {
-                if (grown) s->columns = grown;
-                goto bad;
-            }
-            s->columns = grown;
-            s->ncolumns++;
-        }
+        if (parse_step(j, v)) goto bad;
     }
     json_array_foreach(json_object_get(root, "messages"), i, v)
     {

@@ -130,6 +130,12 @@ void impex_job_now(char dst[32]);
  * isComplete, rows, imported, rejected, stateDetails}], scripts, messages,
  * timestamps). Text that is not UTF-8 is written visibly (\xHH). */
 int impex_job_to_json(const impex_job *j, impex_buf *out);
+/* The job as stored: everything but its steps (stored one record each, so a
+ * commit rewrites only the steps it changed), with "steps": their number. */
+int impex_job_header_to_json(const impex_job *j, impex_buf *out);
+/* Step i as stored, and back (appended to j's steps). */
+int impex_step_to_json(const impex_job *j, size_t i, impex_buf *out);
+int impex_job_add_step_json(impex_job *j, const char *text, size_t len, impex_err *err);
 int impex_job_from_json(const char *json, size_t len, impex_job **out, impex_err *err);
 
 #endif

@@ -33,25 +33,49 @@ void impex_reject_list_free(impex_reject_list *l)
     memset(l, 0, sizeof *l);
 }
 
+int impex_job_put_all(impex_txn *txn, const impex_job *job, const unsigned char *dirty,
+                      impex_buf *scratch, impex_err *err)
+{
+    int rc = IMPEX_OK;
+    for (size_t i = 0; !rc && i < job->nsteps; i++) {
+        if (dirty && !dirty[i]) continue;
+        impex_buf_reset(scratch);
+        if (impex_step_to_json(job, i, scratch))
+            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        rc = impex_step_put(txn, job->id, i, (impex_slice){scratch->ptr, scratch->len}, err);
+    }
+    impex_buf_reset(scratch);
+    if (!rc && impex_job_header_to_json(job, scratch))
+        rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    if (!rc) rc = impex_job_put(txn, job->id, (impex_slice){scratch->ptr, scratch->len}, err);
+    return rc;
+}
+
 int impex_job_save(impex_engine *e, impex_job *job, const impex_reject_list *rejects,
                    impex_err *err)
 {
     impex_buf js = {0};
     impex_txn *txn = NULL;
     impex_job_now(job->updated);
-    int rc = impex_job_to_json(job, &js) ? impex_err_set(err, IMPEX_ENOMEM, "out of memory") : 0;
-    if (!rc) rc = impex_txn_begin(e->store, 1, &txn, err);
+    int rc = impex_txn_begin(e->store, 1, &txn, err);
     for (size_t i = 0; !rc && rejects && i < rejects->n; i++)
         rc = impex_reject_put(txn, job->id, rejects->seq[i],
                               (impex_slice){rejects->data.ptr + rejects->off[i], rejects->len[i]},
                               err);
-    if (!rc) rc = impex_job_put(txn, job->id, (impex_slice){js.ptr, js.len}, err);
+    if (!rc) rc = impex_job_put_all(txn, job, NULL, &js, err);
     if (!rc)
         rc = impex_txn_commit(txn, err);
     else
         impex_txn_abort(txn);
     impex_buf_free(&js);
     return rc;
+}
+
+static int add_step(void *ctx, uint64_t i, impex_slice json)
+{
+    impex_job *job = ctx;
+    (void)i;
+    return impex_job_add_step_json(job, json.ptr, json.len, NULL);
 }
 
 int impex_job_load(impex_engine *e, const char *tenant, uint64_t id, impex_job **out,
@@ -64,7 +88,16 @@ int impex_job_load(impex_engine *e, const char *tenant, uint64_t id, impex_job *
     if (rc) return rc;
     rc = impex_job_get(txn, id, &js, err);
     if (!rc) rc = impex_job_from_json(js.ptr, js.len, out, err);
+    /* Records written before steps had their own carry them inline. */
+    if (!rc && !(*out)->nsteps) {
+        int src = impex_step_scan(txn, id, add_step, *out, err);
+        if (src != IMPEX_ENOTFOUND) rc = src;
+    }
     impex_txn_abort(txn);
+    if (rc && *out && rc != IMPEX_ENOTFOUND) {
+        impex_job_free(*out);
+        *out = NULL;
+    }
     if (rc == IMPEX_ENOTFOUND || (!rc && tenant && strcmp((*out)->tenant, tenant))) {
         if (!rc) impex_job_free(*out);
         *out = NULL;

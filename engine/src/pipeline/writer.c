@@ -1,5 +1,6 @@
 #include "pipeline/writer.h"
 #include "lua/script.h"
+#include "pipeline/job_store.h"
 #include "pipeline/reject.h"
 #include "schema/rules.h"
 #include "store/codec.h"
@@ -14,6 +15,7 @@ typedef struct writer_state {
     impex_lua *lua;         /* created on first need: map runs here, in the write txn */
     impex_script **scripts; /* per step, bound lazily */
     impex_buf merged, mapped, checked, json;
+    unsigned char *dirty; /* per step: changed since the last commit */
 } writer_state;
 
 int impex_record_overlay(impex_slice existing, impex_slice update, impex_buf *out, impex_err *err)
@@ -234,9 +236,11 @@ static void stop_for_errors(writer_state *st, impex_batch *b, uint64_t limit)
              (unsigned long long)b->cp.row);
     step->status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
     if (!step->details) step->details = strdup(msg);
-    for (size_t s = 0; s < job->nsteps; s++)
+    for (size_t s = 0; s < job->nsteps; s++) {
         if (!impex_job_status_final(job->steps[s].status))
             job->steps[s].status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+        st->dirty[s] = 1;
+    }
     impex_job_message(job, "%s", msg); /* past the cap or out of memory: the status says it */
     job->status = IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
     impex_job_now(job->finished);
@@ -250,6 +254,7 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
     impex_step *step = &job->steps[b->step];
     uint64_t imported = 0, rejected = b->nrejects;
     int rc;
+    st->dirty[b->step] = 1;
 
     for (size_t i = 0; i < b->nitems; i++) {
         const impex_item *it = &b->items[i];
@@ -320,20 +325,20 @@ static int commit_chain(writer_state *st, impex_batch *chain, impex_err *err)
 {
     impex_writer *w = st->w;
     impex_txn *txn = NULL;
+    if (!st->dirty && !(st->dirty = calloc(w->job->nsteps + 1, 1)))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     int rc = impex_txn_begin(w->engine->store, 1, &txn, err);
     for (impex_batch *b = chain; !rc && b && !w->stopped; b = b->next)
         rc = apply_batch(st, txn, b, err);
     if (!rc) {
         impex_job_now(w->job->updated);
-        impex_buf_reset(&st->json);
-        if (impex_job_to_json(w->job, &st->json))
-            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        rc = impex_job_put_all(txn, w->job, st->dirty, &st->json, err);
     }
-    if (!rc) rc = impex_job_put(txn, w->job->id, (impex_slice){st->json.ptr, st->json.len}, err);
     if (rc) {
         impex_txn_abort(txn);
-        return rc;
+        return rc; /* the job in memory is ahead of the store now: the run ends here */
     }
+    memset(st->dirty, 0, w->job->nsteps);
     return impex_txn_commit(txn, err);
 }
 
@@ -363,6 +368,7 @@ static void *writer_main(void *arg)
     impex_buf_free(&st.mapped);
     impex_buf_free(&st.checked);
     impex_buf_free(&st.json);
+    free(st.dirty);
     return NULL;
 }
 

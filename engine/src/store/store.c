@@ -34,7 +34,7 @@
 #define STORE_MAX_RESOURCE 256 /* "r:<Resource>" must fit a main-DB key */
 #define STORE_NEXT_JOB_KEY "next_job_id"
 
-static const char *const fixed_dbs[] = {"jobs", "batches", "rejects", "files", "meta"};
+static const char *const fixed_dbs[] = {"jobs", "steps", "batches", "rejects", "files", "meta"};
 
 typedef struct store_db {
     char *name;
@@ -920,6 +920,16 @@ int impex_batch_put(impex_txn *t, uint64_t job, uint64_t batch, impex_slice json
 int impex_batch_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err)
 {
     return job_item_scan(t, "batches", job, cb, ctx, err);
+}
+
+int impex_step_put(impex_txn *t, uint64_t job, uint64_t step, impex_slice json, impex_err *err)
+{
+    return job_item_put(t, "steps", "step", job, step, json, err);
+}
+
+int impex_step_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err)
+{
+    return job_item_scan(t, "steps", job, cb, ctx, err);
 }
 
 int impex_reject_put(impex_txn *t, uint64_t job, uint64_t seq, impex_slice json, impex_err *err)

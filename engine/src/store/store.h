@@ -6,7 +6,8 @@
  *
  * Databases (LMDB named DBs):
  *   "r:<Resource>"  records   key = tenant NUL key-bytes   value = record codec bytes
- *   "jobs"          jobs      key = u64 BE job id          value = job JSON text
+ *   "jobs"          jobs      key = u64 BE job id          value = job JSON text (no steps)
+ *   "steps"         job steps key = u64 BE job, u64 BE step value = step JSON text
  *   "batches"       results   key = u64 BE job, u64 BE n   value = batch JSON text
  *   "rejects"       rejected  key = u64 BE job, u64 BE seq value = reject JSON text
  *   "files"         file store index  key = file id text   value = JSON text
@@ -83,6 +84,12 @@ int impex_job_get(impex_txn *t, uint64_t id, impex_slice *json, impex_err *err);
 /* Every job in id order. */
 typedef int (*impex_blob_cb)(void *ctx, uint64_t id, impex_slice json);
 int impex_job_scan(impex_txn *t, impex_blob_cb cb, void *ctx, impex_err *err);
+
+/* A job's steps, one record each, so that a commit rewrites only the steps
+ * it changed (a zip of thousands of entries stays linear). */
+int impex_step_put(impex_txn *t, uint64_t job, uint64_t step, impex_slice json, impex_err *err);
+/* Steps of one job in step order (id passed to cb is the step index). */
+int impex_step_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err);
 
 int impex_batch_put(impex_txn *t, uint64_t job, uint64_t batch, impex_slice json, impex_err *err);
 int impex_batch_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err);
