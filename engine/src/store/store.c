@@ -704,7 +704,7 @@ int impex_record_get(impex_txn *t, const char *resource, const char *tenant, imp
                      impex_slice *val, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF], what[512];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (rc) return rc;
@@ -724,7 +724,7 @@ int impex_record_put(impex_txn *t, const char *resource, const char *tenant, imp
                      impex_slice val, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (rc) return rc;
@@ -736,7 +736,7 @@ int impex_record_put_new(impex_txn *t, const char *resource, const char *tenant,
                          impex_slice val, impex_slice *existing, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (rc) return rc;
@@ -747,7 +747,7 @@ int impex_record_del(impex_txn *t, const char *resource, const char *tenant, imp
                      impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF], what[512];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (!rc) rc = need_write(t, err);
@@ -766,7 +766,7 @@ int impex_record_scan(impex_txn *t, const char *resource, const char *tenant, im
                       void *ctx, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], prefix[STORE_KEY_BUF];
-    size_t plen;
+    size_t plen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, (impex_slice){NULL, 0}, prefix, &plen, err);
     if (rc) return rc;
@@ -780,7 +780,7 @@ int impex_record_count(impex_txn *t, const char *resource, const char *tenant, u
                        impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], prefix[STORE_KEY_BUF];
-    size_t plen;
+    size_t plen = 0;
     *count = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, (impex_slice){NULL, 0}, prefix, &plen, err);
