@@ -9,10 +9,14 @@
 
 int cli_parse_u64(const char *s, uint64_t *out)
 {
-    char *end;
-    if (!s || !*s || s[0] == '-') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end) return -1;
+    /* Digits only: strtoull would take spaces, a sign (wrapping "-1") and
+     * saturate on overflow. */
+    uint64_t v = 0;
+    if (!s || !*s) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
     *out = v;
     return 0;
 }
