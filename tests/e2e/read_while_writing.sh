@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Read commands take read transactions only: while an import holds the
+# store's write transaction (here: a `map` that takes seconds on one row),
+# count, dump, get, jobs, job and errors answer at once. On a folder
+# nothing was imported into, they answer empty and create nothing.
+source "$(dirname "$0")/lib/common.sh"
+
+mkdir -p "$WORK/scripts/descriptors/slow"
+cat >"$WORK/scripts/descriptors/slow/things.lua" <<'LUA'
+return {
+  name = "things",
+  resource = "Things",
+  entry = "*.csv",
+  key = { "Code" },
+  fields = { { "Code", required = true }, { "Name" } },
+  map = function(row)
+    if row.Name == "slow" then -- holds the write transaction for a while
+      local t = os.time()
+      while os.time() - t < 5 do end
+    end
+    return row
+  end,
+}
+LUA
+echo 'return { steps = { "things" } }' >"$WORK/scripts/descriptors/slow/slow.group.lua"
+export IMPEX_SCRIPTS=$WORK/scripts
+export IMPEX_LUA_INSTRUCTIONS=100000000000
+
+# Nothing imported yet: empty answers, no folder created.
+run_impex 0 --data "$WORK/none" count Things
+expect_eq "count without a store" 0 "$OUT"
+run_impex 0 --data "$WORK/none" dump Things
+expect_eq "dump without a store" "" "$OUT"
+run_impex 0 --data "$WORK/none" jobs --json
+expect_eq "jobs without a store" "[]" "$OUT"
+run_impex 2 --data "$WORK/none" job 1
+[ ! -e "$WORK/none" ] || fail "a read command created $WORK/none"
+checks=$((checks + 1))
+
+printf 'Code,Name\nA,one\nB,two\n,missing\n' >"$WORK/first.csv"
+run_impex 3 import --group slow "$WORK/first.csv" --json
+printf 'Code,Name\nC,slow\nD,four\n' >"$WORK/second.csv"
+"$IMPEX" import --group slow "$WORK/second.csv" >"$WORK/bg.out" 2>&1 &
+bg=$!
+sleep 1.5 # the writer is now inside map, holding the write transaction
+
+# Each read must finish well before the import releases the writer.
+quick() {
+  local t0 t1
+  t0=$(date +%s%N)
+  set +e
+  OUT=$(timeout 3 "$IMPEX" "$@" 2>&1)
+  local rc=$?
+  set -e
+  t1=$(date +%s%N)
+  [ "$rc" == 0 ] || fail "impex $* exited $rc while an import writes: $OUT"
+  [ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "impex $* waited for the writer"
+  checks=$((checks + 1))
+}
+quick count Things
+expect_eq "count sees the committed records" 2 "$OUT"
+quick dump Things
+expect_eq "dump sees the committed records" 2 "$(wc -l <<<"$OUT")"
+quick get Things A --json
+expect_eq "get" '{"Code":"A","Name":"one"}' "$OUT"
+quick jobs --json
+expect_eq "jobs" 2 "$(jq length <<<"$OUT")"
+quick job 1 --json
+expect_eq "job" COMPLETED_WITH_ERRORS "$(jq -r .status <<<"$OUT")"
+quick errors 1
+expect_contains "errors" "required" "$OUT"
+kill -0 "$bg" 2>/dev/null || fail "the import finished before the reads were checked"
+checks=$((checks + 1))
+
+wait "$bg" || fail "the import failed: $(cat "$WORK/bg.out")"
+run_impex 0 count Things
+expect_eq "count after the import" 4 "$OUT"
+done_ok
