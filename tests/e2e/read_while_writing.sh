@@ -73,6 +73,16 @@ kill -0 "$bg" 2>/dev/null || fail "the import finished before the reads were che
 checks=$((checks + 1))
 
 wait "$bg" || fail "the import failed: $(cat "$WORK/bg.out")"
+
+# Ids and numbers: digits only, no sign, no spaces, no overflow, ids from 1.
+for bad in " 1" "1 " "+1" "-1" "0" "00" "18446744073709551616" "99999999999999999999" "1x" ""; do
+  run_impex 2 job "$bad"
+  run_impex 2 errors "$bad"
+  run_impex 2 errors 1 --replay --step "$bad"
+done
+run_impex 0 job 01
+IMPEX_GROUP_COMMIT=+4 run_impex 1 import --group slow "$WORK/first.csv"
+expect_contains "malformed environment value refused" "IMPEX_GROUP_COMMIT" "$ERR"
 run_impex 0 count Things
 expect_eq "count after the import" 4 "$OUT"
 done_ok
