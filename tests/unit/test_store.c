@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1134,6 +1135,45 @@ static void test_walk_and_check(void **state)
                      IMPEX_EFORMAT);
 }
 
+/* A full disk is named as such (not "Input/output error"). Needs a small
+ * file system: mounts a tmpfs when allowed (root), else skips. */
+static void test_disk_full(void **state)
+{
+    fixture *f = *state;
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/small", f->tmp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    if (mount("tmpfs", dir, "tmpfs", 0, "size=512k") != 0) {
+        skip();
+        return;
+    }
+    impex_store_opts opts = {64 << 20, 0};
+    impex_store *s = NULL;
+    impex_err err;
+    impex_err_clear(&err);
+    int rc = impex_store_open(dir, &opts, &s, &err);
+    if (!rc) rc = impex_store_ensure_resource(s, "Big", &err);
+    char val[1000];
+    memset(val, 'v', sizeof val);
+    for (int round = 0; round < 1000 && rc == 0; round++) {
+        impex_txn *t = NULL;
+        rc = impex_txn_begin(s, 1, &t, &err);
+        for (int i = 0; i < 20 && rc == 0; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "k%06d", round * 20 + i);
+            rc = impex_record_put(t, "Big", "t", S(k), (impex_slice){val, sizeof val}, &err);
+        }
+        if (rc == 0)
+            rc = impex_txn_commit(t, &err);
+        else
+            impex_txn_abort(t);
+    }
+    impex_store_close(s);
+    umount2(dir, MNT_DETACH);
+    assert_int_equal(rc, IMPEX_ESTORE);
+    if (!strstr(err.msg, "disk full")) fail_msg("not named a full disk: %s", err.msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1153,6 +1193,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_record_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_and_backup_beside_a_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_walk_and_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

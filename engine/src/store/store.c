@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #define STORE_DEFAULT_MAP_SIZE (64ULL << 30)
@@ -35,6 +36,7 @@
 #define STORE_KEY_BUF 512      /* LMDB's default maximum key size is 511 */
 #define STORE_MAX_RESOURCE 256 /* "r:<Resource>" must fit a main-DB key */
 #define STORE_NEXT_JOB_KEY "next_job_id"
+#define STORE_LOW_SPACE (4u << 20) /* bytes free below which an EIO means a full disk */
 
 static const char *const fixed_dbs[] = {"jobs", "batches", "rejects", "files", "meta"};
 
@@ -83,6 +85,17 @@ __attribute__((format(printf, 3, 4))) static int mdb_fail(impex_err *err, int rc
         : rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ? "the store is damaged (run impex verify)"
                                                          : mdb_strerror(rc);
     return impex_err_set(err, IMPEX_ESTORE, "store: %s failed: %s", what, why);
+}
+
+/* LMDB reports a short write (the disk filled up midway) as EIO: when the
+ * device holding the store has next to no room left, say so. */
+static int write_errno(const impex_store *s, int rc)
+{
+    struct statvfs fs;
+    if (rc == EIO && statvfs(s->data_path, &fs) == 0 &&
+        (uint64_t)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE)
+        return ENOSPC;
+    return rc;
 }
 
 /* Renders key bytes for a message: NUL (the part separator) as '/', other
@@ -277,7 +290,7 @@ static int open_handles(impex_store *s, impex_err *err)
     if (rc) goto cleanup;
     rc = mdb_txn_commit(txn);
     txn = NULL;
-    if (rc) rc = mdb_fail(err, rc, "committing the open transaction");
+    if (rc) rc = mdb_fail(err, write_errno(s, rc), "committing the open transaction");
 cleanup:
     if (txn) mdb_txn_abort(txn);
     return rc;
@@ -529,7 +542,7 @@ int impex_txn_commit(impex_txn *t, impex_err *err)
 {
     if (!t) return impex_err_set(err, IMPEX_EUSAGE, "store: no transaction given");
     int rc = mdb_txn_commit(t->txn); /* frees t->txn also on failure */
-    if (rc) rc = mdb_fail(err, rc, "commit");
+    if (rc) rc = mdb_fail(err, write_errno(t->s, rc), "commit");
     txn_release(t);
     return rc;
 }
@@ -584,7 +597,7 @@ int impex_store_ensure_resource(impex_store *s, const char *resource, impex_err 
             mdb_txn_abort(txn);
         } else if ((rc = mdb_txn_commit(txn)) != MDB_SUCCESS) {
             table_truncate(s, n0);
-            rc = mdb_fail(err, rc, "committing database %s", name);
+            rc = mdb_fail(err, write_errno(s, rc), "committing database %s", name);
         } else {
             /* Committed and exported under s->mu: no read txn began between
              * the two, so none sees the DB without seeing its handle. */
