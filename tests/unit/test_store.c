@@ -1174,6 +1174,41 @@ static void test_disk_full(void **state)
     if (!strstr(err.msg, "disk full")) fail_msg("not named a full disk: %s", err.msg);
 }
 
+static void test_reject_page(void **state)
+{
+    fixture *f = *state;
+    impex_store *s = open_store(f->store, 0);
+    impex_err err;
+    uint64_t last = 0;
+    int done = 0;
+    collected c = {0};
+    assert_int_equal(impex_reject_page(s, 1, 0, 1, 3, collect_blob, &c, &last, &done, &err), 0);
+    assert_true(done);
+    impex_txn *t = begin(s, 1);
+    for (uint64_t job = 0; job < 3; job++)
+        for (uint64_t seq = 0; seq < 10; seq++) {
+            char js[32];
+            snprintf(js, sizeof js, "{\"j\":%" PRIu64 "}", job);
+            assert_int_equal(impex_reject_put(t, job, seq * 7, S(js), &err), 0);
+        }
+    commit(t);
+    int pages = 0;
+    uint64_t after = 0;
+    for (done = 0; !done; pages++) {
+        assert_int_equal(
+            impex_reject_page(s, 1, after, pages == 0, 3, collect_blob, &c, &last, &done, &err), 0);
+        after = last;
+    }
+    assert_int_equal(c.n, 10);
+    for (int i = 0; i < 10; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%d={\"j\":1}", i * 7);
+        assert_string_equal(c.items[i], want);
+    }
+    assert_int_equal(pages, 4);
+    impex_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1194,6 +1229,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reads_and_backup_beside_a_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_walk_and_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reject_page, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,16 +154,45 @@ int impex_engine_job(impex_engine *e, const char *tenant, uint64_t id, impex_job
     return rc;
 }
 
+/* A page of blobs copied out: (varint seq, varint length, bytes) per item. */
+static int copy_blob(void *ctx, uint64_t id, impex_slice json)
+{
+    impex_buf *b = ctx;
+    if (impex_buf_put_varint(b, id) || impex_buf_put_varint(b, json.len) ||
+        impex_buf_append(b, json.ptr, json.len))
+        return IMPEX_ENOMEM;
+    return 0;
+}
+
 int impex_engine_rejects(impex_engine *e, const char *tenant, uint64_t job, impex_blob_cb cb,
                          void *ctx, impex_err *err)
 {
-    impex_txn *txn = NULL;
     impex_job *j = NULL;
-    int rc = e->store ? impex_txn_begin(e->store, 0, &txn, err) : IMPEX_OK;
-    if (!rc) rc = job_in(txn, tenant, job, &j, err);
+    int rc = impex_engine_job(e, tenant, job, &j, err);
     impex_job_free(j);
-    if (!rc) rc = impex_reject_scan(txn, job, cb, ctx, err);
-    impex_txn_abort(txn);
+    if (rc) return rc;
+    /* Page by page, handed over outside the transaction: a slow reader of
+     * a long error report pins nothing. */
+    impex_buf copy = {0};
+    uint64_t after = 0, last = 0;
+    int done = 0, first = 1;
+    while (!done && !rc) {
+        impex_buf_reset(&copy);
+        rc = impex_reject_page(e->store, job, after, first, DUMP_PAGE, copy_blob, &copy, &last,
+                               &done, err);
+        if (rc == IMPEX_ENOMEM) rc = impex_err_set(err, rc, "out of memory");
+        const char *p = copy.ptr, *end = copy.ptr + copy.len;
+        while (!rc && p < end) {
+            uint64_t seq, len;
+            impex_get_varint(&p, end, &seq);
+            impex_get_varint(&p, end, &len);
+            rc = cb(ctx, seq, (impex_slice){p, (size_t)len});
+            p += len;
+        }
+        first = 0;
+        after = last;
+    }
+    impex_buf_free(&copy);
     return rc;
 }
 

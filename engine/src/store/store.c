@@ -1069,6 +1069,74 @@ out:
     return rc;
 }
 
+/* Items (batches, rejects) of one job after n = after, as impex_record_page. */
+static int job_item_page(impex_store *s, const char *db, uint64_t job, uint64_t after,
+                         int from_start, size_t max, impex_blob_cb cb, void *ctx, uint64_t *last,
+                         int *done, impex_err *err)
+{
+    if (!s || !cb || !last || !done || max == 0)
+        return impex_err_set(err, IMPEX_EUSAGE, "store: bad arguments to a page of %s", db);
+    *done = 0;
+    unsigned char from[16];
+    put_u64be(from, job);
+    put_u64be(from + 8, after);
+    impex_txn t = {s, NULL, 0};
+    int rc = begin_read(s, &t.txn, err);
+    if (rc) return rc;
+    MDB_dbi dbi;
+    MDB_cursor *cur = NULL;
+    if (!resolve(&t, db, &dbi)) {
+        *done = 1;
+        goto out;
+    }
+    rc = mdb_cursor_open(t.txn, dbi, &cur);
+    if (rc) {
+        rc = mdb_fail(err, rc, "opening a cursor on %s", db);
+        goto out;
+    }
+    MDB_val k = {from_start ? 8 : 16, from}, v;
+    size_t seen = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (rc == MDB_NOTFOUND || (rc == MDB_SUCCESS && !has_prefix(&k, from, 8))) {
+            *done = 1;
+            rc = IMPEX_OK;
+            break;
+        }
+        if (rc) {
+            rc = mdb_fail(err, rc, "reading %s", db);
+            break;
+        }
+        if (k.mv_size != 16) {
+            rc = impex_err_set(err, IMPEX_ESTORE, "store: corrupt key (%zu bytes) in %s", k.mv_size,
+                               db);
+            break;
+        }
+        uint64_t n = get_u64be((const unsigned char *)k.mv_data + 8);
+        if (!from_start && n <= after) continue; /* the key we resume after */
+        if (seen == max) break;
+        if (seen && n <= *last) { /* damaged pages: never go round */
+            rc = impex_err_set(err, IMPEX_ESTORE,
+                               "store: %s is damaged: keys out of order (run impex verify)", db);
+            break;
+        }
+        *last = n;
+        seen++;
+        rc = cb(ctx, n, (impex_slice){v.mv_data, v.mv_size});
+        if (rc) break;
+    }
+out:
+    if (cur) mdb_cursor_close(cur);
+    mdb_txn_abort(t.txn);
+    return rc;
+}
+
+int impex_reject_page(impex_store *s, uint64_t job, uint64_t after, int from_start, size_t max,
+                      impex_blob_cb cb, void *ctx, uint64_t *last, int *done, impex_err *err)
+{
+    return job_item_page(s, "rejects", job, after, from_start, max, cb, ctx, last, done, err);
+}
+
 /* --- verify ----------------------------------------------------------------- */
 
 static int walk_damage(const impex_walk_ops *ops, void *ctx, const char *db, const char *fmt, ...)

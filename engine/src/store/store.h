@@ -126,6 +126,11 @@ int impex_batch_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, im
 int impex_reject_put(impex_txn *t, uint64_t job, uint64_t seq, impex_slice json, impex_err *err);
 /* Rejected rows of one job in seq order (id passed to cb is the seq). */
 int impex_reject_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err);
+/* At most max rejected rows of job with seq > after (from the first when
+ * from_start), each page in its own short read transaction, as
+ * impex_record_page: *last gets the last seq visited, *done is set at the end. */
+int impex_reject_page(impex_store *s, uint64_t job, uint64_t after, int from_start, size_t max,
+                      impex_blob_cb cb, void *ctx, uint64_t *last, int *done, impex_err *err);
 
 int impex_file_put(impex_txn *t, const char *file_id, impex_slice json, impex_err *err);
 int impex_file_get(impex_txn *t, const char *file_id, impex_slice *json, impex_err *err);
