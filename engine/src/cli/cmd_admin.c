@@ -20,13 +20,14 @@ int cmd_verify(cli *c)
     impex_err err;
     impex_err_clear(&err);
     impex_verify_summary sum;
-    int rc = impex_engine_verify(c->data_dir, print_line, NULL, &sum, &err);
+    int rc = impex_engine_verify(c->data_dir, c->stop, print_line, NULL, &sum, &err);
     if (rc == IMPEX_OK) {
         printf("the store is sound: %llu databases, %llu entries\n",
                (unsigned long long)sum.databases, (unsigned long long)sum.entries);
         return EXIT_OK;
     }
     fprintf(stderr, "impex: %s\n", err.msg);
+    if (rc == IMPEX_ECANCEL) return EXIT_INTERRUPTED;
     if (rc == IMPEX_ESTORE)
         fprintf(stderr, "impex: stop every import, restore the store from a copy made with "
                         "`impex backup` (see README, The store), then run `impex resume`\n");

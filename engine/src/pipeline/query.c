@@ -359,8 +359,8 @@ static void parent_line(verify_parent *v, char *line)
     }
 }
 
-int impex_engine_verify(const char *data_dir, impex_verify_cb cb, void *ctx,
-                        impex_verify_summary *sum, impex_err *err)
+int impex_engine_verify(const char *data_dir, const volatile sig_atomic_t *cancel,
+                        impex_verify_cb cb, void *ctx, impex_verify_summary *sum, impex_err *err)
 {
     memset(sum, 0, sizeof *sum);
     int fds[2];
@@ -373,6 +373,9 @@ int impex_engine_verify(const char *data_dir, impex_verify_cb cb, void *ctx,
         return impex_err_set(err, IMPEX_EIO, "verify: fork: %s", strerror(errno));
     }
     if (pid == 0) {
+        /* A stop request ends the child at once; it holds nothing to save. */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
         close(fds[0]);
         verify_child(data_dir, fds[1]);
     }
@@ -381,14 +384,30 @@ int impex_engine_verify(const char *data_dir, impex_verify_cb cb, void *ctx,
     FILE *in = fdopen(fds[0], "r");
     if (!in) close(fds[0]);
     char line[2048];
-    while (in && fgets(line, sizeof line, in)) {
-        line[strcspn(line, "\n")] = '\0';
-        parent_line(&v, line);
+    int stopped = 0;
+    while (in) {
+        if (fgets(line, sizeof line, in)) {
+            line[strcspn(line, "\n")] = '\0';
+            parent_line(&v, line);
+            continue;
+        }
+        if (!ferror(in) || errno != EINTR) break;
+        clearerr(in);
+        if (cancel && *cancel) { /* stop: the child would block on a full pipe */
+            kill(pid, SIGTERM);
+            stopped = 1;
+            break;
+        }
     }
     if (in) fclose(in);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (stopped || (cancel && *cancel) || sig == SIGINT || sig == SIGTERM || sig == SIGKILL ||
+        sig == SIGHUP)
+        return impex_err_set(err, IMPEX_ECANCEL, "verify stopped before the end (%s)",
+                             sig ? strsignal(sig) : "on request");
     if (WIFSIGNALED(status)) {
         sum->signal = WTERMSIG(status);
         snprintf(sum->where, sizeof sum->where, "%s", v.db);

@@ -9,6 +9,8 @@
 #include "pipeline/engine.h"
 #include "pipeline/job.h"
 
+#include <signal.h>
+
 /* Number of records of tenant in resource. */
 int impex_engine_count(impex_engine *e, const char *resource, const char *tenant, uint64_t *n,
                        impex_err *err);
@@ -55,8 +57,9 @@ typedef void (*impex_verify_cb)(void *ctx, const char *line);
  * it (key shape, record encoding, JSON, jobs parse). The walk runs in a child
  * process, so a damaged page that crashes the reader is reported, not fatal.
  * IMPEX_OK when the store is sound, IMPEX_ESTORE when damaged (err says how),
- * another code when it could not be checked. */
-int impex_engine_verify(const char *data_dir, impex_verify_cb cb, void *ctx,
-                        impex_verify_summary *sum, impex_err *err);
+ * IMPEX_ECANCEL when stopped (*cancel set, or the child killed by a stop
+ * signal), another code when it could not be checked. */
+int impex_engine_verify(const char *data_dir, const volatile sig_atomic_t *cancel,
+                        impex_verify_cb cb, void *ctx, impex_verify_summary *sum, impex_err *err);
 
 #endif
