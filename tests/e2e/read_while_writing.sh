@@ -16,7 +16,7 @@ return {
   map = function(row)
     if row.Name == "slow" then -- holds the write transaction for a while
       local t = os.time()
-      while os.time() - t < 5 do end
+      while os.time() - t < 10 do end
     end
     return row
   end,
@@ -42,19 +42,24 @@ run_impex 3 import --group slow "$WORK/first.csv" --json
 printf 'Code,Name\nC,slow\nD,four\n' >"$WORK/second.csv"
 "$IMPEX" import --group slow "$WORK/second.csv" >"$WORK/bg.out" 2>&1 &
 bg=$!
-sleep 1.5 # the writer is now inside map, holding the write transaction
+# Wait until the job runs; its first batch's map then holds the write transaction.
+for _ in $(seq 100); do
+  [ "$(timeout 5 "$IMPEX" job 2 --json 2>/dev/null | jq -r .status)" == IMPORTING ] && break
+  sleep 0.1
+done
+sleep 0.5
 
 # Each read must finish well before the import releases the writer.
 quick() {
   local t0 t1
   t0=$(date +%s%N)
   set +e
-  OUT=$(timeout 3 "$IMPEX" "$@" 2>&1)
+  OUT=$(timeout 5 "$IMPEX" "$@" 2>&1)
   local rc=$?
   set -e
   t1=$(date +%s%N)
   [ "$rc" == 0 ] || fail "impex $* exited $rc while an import writes: $OUT"
-  [ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "impex $* waited for the writer"
+  [ $(((t1 - t0) / 1000000)) -lt 4000 ] || fail "impex $* waited for the writer"
   checks=$((checks + 1))
 }
 quick count Things
