@@ -25,7 +25,7 @@ expect_contains "batch size capped" "batch size 100000000 is over the limit of 1
 run_impex 2 import --group raw "$WORK/things-small00.csv" --batch-size +5
 run_impex 2 import --group raw "$WORK/things-small00.csv" --max-errors " 1"
 run_impex 2 resume 0
-IMPEX_GROUP_COMMIT=99999999999999999999999 run_impex 1 count Things
+IMPEX_GROUP_COMMIT=99999999999999999999999 run_impex 1 import --group raw "$WORK/things-small00.csv"
 expect_contains "overflowing environment number refused" "IMPEX_GROUP_COMMIT must be a positive whole number" "$ERR"
 run_impex 0 jobs --json
 expect_eq "nothing was created" 0 "$(jq -s 'flatten | length' <<<"$OUT")"

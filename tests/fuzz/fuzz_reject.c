@@ -1,7 +1,7 @@
 /* Rejected-row records come back from the store, which may be damaged:
  * decoding any bytes must fail cleanly or give slices inside the input,
  * and what decodes must encode back to a record that decodes the same. */
-#include "pipeline/reject.h"
+#include "store/reject.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #include "pipeline/engine.h"
 #include "pipeline/job.h"
 #include "pipeline/job_store.h"
-#include "pipeline/reject.h"
+#include "store/reject.h"
 #include "pipeline/writer.h"
 #include "store/codec.h"
 

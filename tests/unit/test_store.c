@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -846,6 +847,368 @@ static void test_other_process(void **state)
     impex_store_close(s);
 }
 
+/* --- paging, walk, backup ---------------------------------------------------- */
+
+/* Keys seen by the pages: every key must come once, in increasing order. */
+typedef struct paged {
+    int seen[4000]; /* times each key number was visited */
+    int last;       /* last key number, -1 before the first */
+    int n;
+    int disorder;
+} paged;
+
+static int page_record(void *ctx, impex_slice key, impex_slice val)
+{
+    paged *p = ctx;
+    (void)val;
+    char k[16];
+    assert_true(key.len == 5);
+    memcpy(k, key.ptr, 5);
+    k[5] = '\0';
+    int i = atoi(k + 1);
+    if (i <= p->last) p->disorder++;
+    p->last = i;
+    p->seen[i]++;
+    p->n++;
+    return 0;
+}
+
+static void put_n(impex_store *s, const char *tenant, int from, int to, int step)
+{
+    impex_txn *t = begin(s, 1);
+    for (int i = from; i < to; i += step) {
+        char k[16];
+        snprintf(k, sizeof k, "k%04d", i);
+        put(t, "Paged", tenant, k, "value");
+    }
+    commit(t);
+}
+
+static void test_record_page(void **state)
+{
+    fixture *f = *state;
+    impex_store *s = open_store(f->store, 0);
+    impex_err err;
+    impex_buf last = {0}, after = {0};
+    int done = 0;
+    paged *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+
+    /* never created: empty and done */
+    p->last = -1;
+    assert_int_equal(
+        impex_record_page(s, "Paged", "t", S(""), 10, page_record, p, &last, &done, &err), 0);
+    assert_true(done);
+    assert_int_equal(p->n, 0);
+
+    ensure(s, "Paged");
+    put_n(s, "s", 0, 50, 1); /* neighbours on both sides of tenant t */
+    put_n(s, "u", 0, 50, 1);
+    put_n(s, "t", 0, 2000, 2); /* even keys */
+
+    /* every record once, in key order, 7 at a time */
+    int pages = 0;
+    for (done = 0; !done; pages++) {
+        assert_int_equal(impex_record_page(s, "Paged", "t", (impex_slice){after.ptr, after.len}, 7,
+                                           page_record, p, &last, &done, &err),
+                         0);
+        impex_buf_reset(&after);
+        impex_buf_append(&after, last.ptr, last.len);
+    }
+    assert_int_equal(p->n, 1000);
+    assert_int_equal(p->disorder, 0);
+    for (int i = 0; i < 2000; i++)
+        assert_int_equal(p->seen[i], i % 2 == 0);
+    assert_int_equal(pages, 143); /* ceil(1000 / 7), done on the last page */
+
+    /* writers between pages: keys inserted ahead are visited, keys behind
+     * are not, nothing twice, order kept */
+    memset(p, 0, sizeof *p);
+    p->last = -1;
+    impex_buf_reset(&after);
+    int round = 0;
+    for (done = 0; !done; round++) {
+        assert_int_equal(impex_record_page(s, "Paged", "t", (impex_slice){after.ptr, after.len}, 50,
+                                           page_record, p, &last, &done, &err),
+                         0);
+        impex_buf_reset(&after);
+        impex_buf_append(&after, last.ptr, last.len);
+        if (round == 3) put_n(s, "t", 1, 2000, 2); /* odd keys, behind and ahead */
+    }
+    assert_int_equal(p->disorder, 0);
+    int behind = p->seen[1] + p->seen[199], ahead = p->seen[1999];
+    assert_int_equal(behind, 0);
+    assert_int_equal(ahead, 1);
+    for (int i = 0; i < 2000; i++)
+        assert_true(p->seen[i] <= 1);
+    for (int i = 0; i < 2000; i += 2)
+        assert_int_equal(p->seen[i], 1);
+
+    /* a page after the last key is empty and done; a stop is returned */
+    assert_int_equal(
+        impex_record_page(s, "Paged", "t", S("k9999"), 5, page_record, p, &last, &done, &err), 0);
+    assert_true(done);
+    collected c = {.stop_after = 2};
+    assert_int_equal(
+        impex_record_page(s, "Paged", "t", S(""), 5, collect_record, &c, &last, &done, &err), 42);
+    assert_true(slice_eq((impex_slice){last.ptr, last.len}, "k0001"));
+    assert_int_equal(
+        impex_record_page(s, "Paged", "t", S(""), 0, page_record, p, &last, &done, &err),
+        IMPEX_EUSAGE);
+    impex_buf_free(&last);
+    impex_buf_free(&after);
+    free(p);
+    impex_store_close(s);
+}
+
+/* A child process that holds a write transaction until told to stop.
+ * Returns its pid; write a byte to *stop to release it. */
+static pid_t hold_writer(const char *dir, int *stop)
+{
+    int ready[2], go[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        impex_store *c = NULL;
+        impex_txn *t = NULL;
+        impex_err err;
+        char b = 0;
+        close(ready[0]);
+        close(go[1]); /* so that a parent that dies releases the writer too */
+        int rc = impex_store_open(dir, NULL, &c, &err);
+        if (!rc) rc = impex_txn_begin(c, 1, &t, &err);
+        if (!rc) rc = impex_record_put(t, "Paged", "t", S("k0000"), S("held"), &err);
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1) rc = 1;
+        impex_txn_abort(t);
+        impex_store_close(c);
+        _exit(rc ? 1 : 0);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char b;
+    assert_int_equal(read(ready[0], &b, 1), 1);
+    close(ready[0]);
+    *stop = go[1];
+    return pid;
+}
+
+static void release_writer(pid_t pid, int stop)
+{
+    int status = 0;
+    assert_int_equal(write(stop, "g", 1), 1);
+    close(stop);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_reads_and_backup_beside_a_writer(void **state)
+{
+    fixture *f = *state;
+    impex_store *s = open_store(f->store, 0);
+    ensure(s, "Paged");
+    put_n(s, "t", 0, 300, 1);
+    impex_store_close(s);
+
+    int stop;
+    pid_t pid = hold_writer(f->store, &stop);
+    alarm(20); /* a read that waits for the writer would hang here */
+    s = open_store(f->store, 1);
+    impex_txn *t = begin(s, 0);
+    assert_int_equal(count(t, "Paged", "t"), 300);
+    impex_txn_abort(t);
+    paged *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    p->last = -1;
+    impex_buf last = {0};
+    int done = 0;
+    impex_err err;
+    assert_int_equal(
+        impex_record_page(s, "Paged", "t", S(""), 1000, page_record, p, &last, &done, &err), 0);
+    assert_int_equal(p->n, 300);
+
+    char dest[PATH_MAX + 16];
+    snprintf(dest, sizeof dest, "%s/backup", f->tmp);
+    assert_int_equal(mkdir(dest, 0700), 0);
+    int rc = impex_store_backup(s, dest, &err);
+    if (rc) fail_msg("backup: %s", err.msg);
+    alarm(0);
+    impex_store_close(s);
+    release_writer(pid, stop);
+
+    s = open_store(dest, 1);
+    t = begin(s, 0);
+    assert_int_equal(count(t, "Paged", "t"), 300);
+    assert_get(t, "Paged", "t", "k0000", "value"); /* the writer's uncommitted put is not there */
+    impex_txn_abort(t);
+    impex_store_close(s);
+    impex_buf_free(&last);
+    free(p);
+}
+
+typedef struct walked {
+    char dbs[16][64];
+    uint64_t entries[16], header[16];
+    int ndbs, damage;
+} walked;
+
+static int walk_db_cb(void *ctx, const char *db, uint64_t entries)
+{
+    walked *w = ctx;
+    assert_true(w->ndbs < 16);
+    snprintf(w->dbs[w->ndbs], sizeof w->dbs[0], "%s", db);
+    w->header[w->ndbs++] = entries;
+    return 0;
+}
+
+static int walk_entry_cb(void *ctx, const char *db, impex_slice key, impex_slice val)
+{
+    walked *w = ctx;
+    char why[200];
+    (void)db;
+    w->entries[w->ndbs - 1]++;
+    if (impex_store_check_entry(db, key, val, why, sizeof why)) w->damage++;
+    return 0;
+}
+
+static int walk_damage_cb(void *ctx, const char *db, const char *what)
+{
+    (void)db;
+    (void)what;
+    ((walked *)ctx)->damage++;
+    return 0;
+}
+
+static void test_walk_and_check(void **state)
+{
+    fixture *f = *state;
+    impex_store *s = open_store(f->store, 0);
+    ensure(s, "Product");
+    impex_txn *t = begin(s, 1);
+    impex_err err;
+    uint64_t id;
+    /* a record in the codec's encoding: one string field A = "x" */
+    static const char rec[] = {1, 1, 1, 'A', 1, 1, 'x'};
+    assert_int_equal(
+        impex_record_put(t, "Product", "t", S("k"), (impex_slice){rec, sizeof rec}, &err), 0);
+    assert_int_equal(impex_job_alloc_id(t, &id, &err), 0);
+    assert_int_equal(impex_batch_put(t, id, 1, S("{\"rows\":1}"), &err), 0);
+    commit(t);
+    walked w = {0};
+    impex_walk_ops ops = {walk_db_cb, walk_entry_cb, walk_damage_cb};
+    assert_int_equal(impex_store_walk(s, &ops, &w, &err), 0);
+    assert_int_equal(w.damage, 0);
+    int seen_records = 0;
+    for (int i = 0; i < w.ndbs; i++) {
+        assert_int_equal(w.entries[i], w.header[i]);
+        if (!strcmp(w.dbs[i], "r:Product")) seen_records = (int)w.entries[i];
+    }
+    assert_int_equal(seen_records, 1);
+    impex_store_close(s);
+
+    char why[200];
+    impex_slice k8 = {"\0\0\0\0\0\0\0\1", 8}, k16 = {"\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\1", 16};
+    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"t\0k", 3},
+                                             (impex_slice){rec, sizeof rec}, why, sizeof why),
+                     0);
+    assert_int_equal(
+        impex_store_check_entry("r:P", S("tk"), (impex_slice){rec, sizeof rec}, why, sizeof why),
+        IMPEX_EFORMAT);
+    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"\0k", 2},
+                                             (impex_slice){rec, sizeof rec}, why, sizeof why),
+                     IMPEX_EFORMAT);
+    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"t\0", 2},
+                                             (impex_slice){rec, sizeof rec}, why, sizeof why),
+                     IMPEX_EFORMAT);
+    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"t\0k", 3},
+                                             (impex_slice){rec, sizeof rec - 1}, why, sizeof why),
+                     IMPEX_EFORMAT);
+    assert_int_equal(impex_store_check_entry("jobs", k8, S("{}"), why, sizeof why), 0);
+    assert_int_equal(impex_store_check_entry("jobs", k16, S("{}"), why, sizeof why), IMPEX_EFORMAT);
+    assert_int_equal(impex_store_check_entry("rejects", k16, S("{\"a\":"), why, sizeof why),
+                     IMPEX_EFORMAT);
+    assert_int_equal(impex_store_check_entry("batches", k16, S("{\"rows\":1}"), why, sizeof why),
+                     0);
+    assert_int_equal(impex_store_check_entry("meta", S("next_job_id"), S("1234"), why, sizeof why),
+                     IMPEX_EFORMAT);
+}
+
+/* A full disk is named as such (not "Input/output error"). Needs a small
+ * file system: mounts a tmpfs when allowed (root), else skips. */
+static void test_disk_full(void **state)
+{
+    fixture *f = *state;
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/small", f->tmp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    if (mount("tmpfs", dir, "tmpfs", 0, "size=512k") != 0) {
+        skip();
+        return;
+    }
+    impex_store_opts opts = {64 << 20, 0};
+    impex_store *s = NULL;
+    impex_err err;
+    impex_err_clear(&err);
+    int rc = impex_store_open(dir, &opts, &s, &err);
+    if (!rc) rc = impex_store_ensure_resource(s, "Big", &err);
+    char val[1000];
+    memset(val, 'v', sizeof val);
+    for (int round = 0; round < 1000 && rc == 0; round++) {
+        impex_txn *t = NULL;
+        rc = impex_txn_begin(s, 1, &t, &err);
+        for (int i = 0; i < 20 && rc == 0; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "k%06d", round * 20 + i);
+            rc = impex_record_put(t, "Big", "t", S(k), (impex_slice){val, sizeof val}, &err);
+        }
+        if (rc == 0)
+            rc = impex_txn_commit(t, &err);
+        else
+            impex_txn_abort(t);
+    }
+    impex_store_close(s);
+    umount2(dir, MNT_DETACH);
+    assert_int_equal(rc, IMPEX_ESTORE);
+    if (!strstr(err.msg, "disk full")) fail_msg("not named a full disk: %s", err.msg);
+}
+
+static void test_reject_page(void **state)
+{
+    fixture *f = *state;
+    impex_store *s = open_store(f->store, 0);
+    impex_err err;
+    uint64_t last = 0;
+    int done = 0;
+    collected c = {0};
+    assert_int_equal(impex_reject_page(s, 1, 0, 1, 3, collect_blob, &c, &last, &done, &err), 0);
+    assert_true(done);
+    impex_txn *t = begin(s, 1);
+    for (uint64_t job = 0; job < 3; job++)
+        for (uint64_t seq = 0; seq < 10; seq++) {
+            char js[32];
+            snprintf(js, sizeof js, "{\"j\":%" PRIu64 "}", job);
+            assert_int_equal(impex_reject_put(t, job, seq * 7, S(js), &err), 0);
+        }
+    commit(t);
+    int pages = 0;
+    uint64_t after = 0;
+    for (done = 0; !done; pages++) {
+        assert_int_equal(
+            impex_reject_page(s, 1, after, pages == 0, 3, collect_blob, &c, &last, &done, &err), 0);
+        after = last;
+    }
+    assert_int_equal(c.n, 10);
+    for (int i = 0; i < 10; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%d={\"j\":1}", i * 7);
+        assert_string_equal(c.items[i], want);
+    }
+    assert_int_equal(pages, 4);
+    impex_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -862,6 +1225,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_new_resources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_and_backup_beside_a_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_walk_and_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reject_page, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

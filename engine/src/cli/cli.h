@@ -29,8 +29,14 @@ typedef struct cli {
 
 /* Opens the engine for the command. Prints errors. */
 int cli_open(const cli *c, impex_engine **out);
-/* A whole number written in digits only: 0 on success, -1 otherwise. */
+/* Opens the engine read-only for a query: creates nothing, never takes a
+ * write transaction, so it does not wait for a running import. Prints errors. */
+int cli_open_read(const cli *c, impex_engine **out);
+/* A whole number written in digits only (no sign, no spaces, no overflow):
+ * 0 on success, -1 otherwise. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* An id: as cli_parse_u64, and not 0. */
+int cli_parse_id(const char *s, uint64_t *out);
 /* Exit status for a job's status. */
 int cli_exit_for(const impex_job *job);
 /* Prints the job: one JSON object with --json, else a human summary. */
@@ -44,5 +50,7 @@ int cmd_errors(cli *c);
 int cmd_get(cli *c);
 int cmd_count(cli *c);
 int cmd_dump(cli *c);
+int cmd_verify(cli *c);
+int cmd_backup(cli *c);
 
 #endif

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 #include "pipeline/import.h"
+#include "pipeline/query.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,14 +229,12 @@ typedef struct pending {
     const char *tenant;
 } pending;
 
-static int collect_pending(void *ctx, uint64_t id, impex_slice js)
+static int collect_pending(void *ctx, const impex_job *job, impex_slice js)
 {
     pending *p = ctx;
-    impex_job *job;
-    if (impex_job_from_json(js.ptr, js.len, &job, NULL)) return 0;
-    int want = !impex_job_status_final(job->status) && !strcmp(job->tenant, p->tenant);
-    impex_job_free(job);
-    if (!want) return 0;
+    uint64_t id = job->id;
+    (void)js;
+    if (impex_job_status_final(job->status) || strcmp(job->tenant, p->tenant)) return 0;
     uint64_t *ids = realloc(p->ids, (p->n + 1) * sizeof *ids);
     if (!ids) return IMPEX_ENOMEM;
     p->ids = ids;
@@ -266,10 +265,7 @@ int cmd_resume(cli *c)
         impex_job_free(job);
         status = run_and_report(c, e, one, NULL, 0);
     } else {
-        impex_txn *txn;
-        int rc = impex_txn_begin(e->store, 0, &txn, &err);
-        if (!rc) rc = impex_job_scan(txn, collect_pending, &p, &err);
-        impex_txn_abort(txn);
+        int rc = impex_engine_jobs(e, c->tenant, collect_pending, &p, &err);
         if (rc) {
             fprintf(stderr, "impex: %s\n", err.msg);
             impex_engine_close(e);

@@ -1,6 +1,6 @@
 #include "cli/cli.h"
+#include "pipeline/query.h"
 #include "pipeline/report.h"
-#include "pipeline/import.h"
 #include "store/codec.h"
 
 #include <jansson.h>
@@ -8,10 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A job id: a whole number from 1 up. */
-static int parse_id(const char *s, uint64_t *out)
+int cli_parse_id(const char *s, uint64_t *out)
 {
-    return cli_parse_u64(s, out) || *out == 0 ? -1 : 0;
+    uint64_t v;
+    if (cli_parse_u64(s, &v) || v == 0) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_open_read(const cli *c, impex_engine **out)
+{
+    impex_err err;
+    impex_err_clear(&err);
+    impex_engine_opts o = {
+        .data_dir = c->data_dir, .scripts_root = c->scripts_root, .read_only = 1};
+    int rc = impex_engine_open(&o, out, &err);
+    if (rc) fprintf(stderr, "impex: %s\n", err.msg);
+    return rc;
 }
 
 /* The tenant's job id, or an exit status with the reason printed. */
@@ -19,7 +32,7 @@ static int load_job(cli *c, impex_engine *e, uint64_t id, impex_job **job)
 {
     impex_err err;
     impex_err_clear(&err);
-    int rc = impex_job_load(e, c->tenant, id, job, &err);
+    int rc = impex_engine_job(e, c->tenant, id, job, &err);
     if (!rc) return EXIT_OK;
     fprintf(stderr, "impex: %s\n", err.msg);
     return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : EXIT_ENGINE;
@@ -30,24 +43,18 @@ typedef struct list_ctx {
     int first;
 } list_ctx;
 
-static int print_job_row(void *ctx, uint64_t id, impex_slice js)
+static int print_job_row(void *ctx, const impex_job *job, impex_slice js)
 {
     list_ctx *l = ctx;
-    impex_job *job;
-    (void)id;
-    if (impex_job_from_json(js.ptr, js.len, &job, NULL)) return 0;
-    if (!strcmp(job->tenant, l->c->tenant)) {
-        if (l->c->json) {
-            printf("%s%.*s", l->first ? "" : ",\n", (int)js.len, js.ptr);
-        } else {
-            printf("%6llu  %-30s %-10s %-24s %9llu %9llu %9llu  %s\n", (unsigned long long)job->id,
-                   impex_job_status_name(job->status), job->group, job->source,
-                   (unsigned long long)job->counts.rows, (unsigned long long)job->counts.imported,
-                   (unsigned long long)job->counts.rejected, job->created);
-        }
-        l->first = 0;
+    if (l->c->json) {
+        printf("%s%.*s", l->first ? "" : ",\n", (int)js.len, js.ptr);
+    } else {
+        printf("%6llu  %-30s %-10s %-24s %9llu %9llu %9llu  %s\n", (unsigned long long)job->id,
+               impex_job_status_name(job->status), job->group, job->source,
+               (unsigned long long)job->counts.rows, (unsigned long long)job->counts.imported,
+               (unsigned long long)job->counts.rejected, job->created);
     }
-    impex_job_free(job);
+    l->first = 0;
     return 0;
 }
 
@@ -58,18 +65,16 @@ int cmd_jobs(cli *c)
         fprintf(stderr, "usage: impex jobs [--json]\n");
         return EXIT_USAGE;
     }
-    if (cli_open(c, &e)) return EXIT_ENGINE;
+    if (cli_open_read(c, &e)) return EXIT_ENGINE;
     impex_err err;
-    impex_txn *txn;
+    impex_err_clear(&err);
     list_ctx l = {c, 1};
     if (c->json)
         printf("[");
     else
         printf("%6s  %-30s %-10s %-24s %9s %9s %9s  %s\n", "ID", "STATUS", "GROUP", "FILE", "ROWS",
                "IMPORTED", "REJECTED", "CREATED");
-    int rc = impex_txn_begin(e->store, 0, &txn, &err);
-    if (!rc) rc = impex_job_scan(txn, print_job_row, &l, &err);
-    impex_txn_abort(txn);
+    int rc = impex_engine_jobs(e, c->tenant, print_job_row, &l, &err);
     if (c->json) printf("]\n");
     if (rc) fprintf(stderr, "impex: %s\n", err.msg);
     impex_engine_close(e);
@@ -79,13 +84,13 @@ int cmd_jobs(cli *c)
 int cmd_job(cli *c)
 {
     uint64_t id;
-    if (c->argc != 1 || parse_id(c->argv[0], &id)) {
+    if (c->argc != 1 || cli_parse_id(c->argv[0], &id)) {
         fprintf(stderr, "usage: impex job ID [--json]\n");
         return EXIT_USAGE;
     }
     impex_engine *e;
     impex_job *job;
-    if (cli_open(c, &e)) return EXIT_ENGINE;
+    if (cli_open_read(c, &e)) return EXIT_ENGINE;
     int status = load_job(c, e, id, &job);
     if (status) {
         impex_engine_close(e);
@@ -111,9 +116,9 @@ int cmd_errors(cli *c)
         if (!strcmp(c->argv[i], "--replay"))
             replay = 1;
         else if (!strcmp(c->argv[i], "--step") && i + 1 < c->argc &&
-                 !parse_id(c->argv[i + 1], &step))
+                 !cli_parse_id(c->argv[i + 1], &step))
             i++;
-        else if (id || parse_id(c->argv[i], &id))
+        else if (id || cli_parse_id(c->argv[i], &id))
             id = 0, i = c->argc;
     }
     if (!id) {
@@ -122,7 +127,7 @@ int cmd_errors(cli *c)
     }
     impex_engine *e;
     impex_job *job;
-    if (cli_open(c, &e)) return EXIT_ENGINE;
+    if (cli_open_read(c, &e)) return EXIT_ENGINE;
     int rc = load_job(c, e, id, &job);
     if (rc) {
         impex_engine_close(e);
@@ -176,30 +181,27 @@ int cmd_get(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (cli_open(c, &e)) return EXIT_ENGINE;
+    if (cli_open_read(c, &e)) return EXIT_ENGINE;
     impex_err err;
-    impex_txn *txn;
-    impex_buf key = {0}, out = {0};
-    impex_slice val;
+    impex_buf key = {0}, rec = {0}, out = {0};
     impex_err_clear(&err);
     int rc = impex_key_from_text(c->argv[1], &key);
-    if (!rc) rc = impex_txn_begin(e->store, 0, &txn, &err);
-    if (!rc) {
-        rc = impex_record_get(txn, c->argv[0], c->tenant, (impex_slice){key.ptr, key.len}, &val,
-                              &err);
-        if (!rc && c->json) rc = impex_codec_to_json(val, &out, &err);
-        if (!rc && c->json)
-            printf("%s\n", out.ptr);
-        else if (!rc)
-            print_fields(val);
-        impex_txn_abort(txn);
-    }
+    if (!rc)
+        rc = impex_engine_get_record(e, c->argv[0], c->tenant, (impex_slice){key.ptr, key.len},
+                                     &rec, &err);
+    impex_slice val = {rec.ptr, rec.len};
+    if (!rc && c->json) rc = impex_codec_to_json(val, &out, &err);
+    if (!rc && c->json)
+        printf("%s\n", out.ptr);
+    else if (!rc)
+        print_fields(val);
     if (rc == IMPEX_ENOTFOUND)
         fprintf(stderr, "impex: no %s record with key %s for tenant %s\n", c->argv[0], c->argv[1],
                 c->tenant);
     else if (rc)
-        fprintf(stderr, "impex: %s\n", err.msg);
+        fprintf(stderr, "impex: %s\n", err.msg[0] ? err.msg : impex_strerror(rc));
     impex_buf_free(&key);
+    impex_buf_free(&rec);
     impex_buf_free(&out);
     impex_engine_close(e);
     return rc == IMPEX_ENOTFOUND ? EXIT_USAGE : rc ? EXIT_ENGINE : EXIT_OK;
@@ -212,13 +214,11 @@ int cmd_count(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (cli_open(c, &e)) return EXIT_ENGINE;
+    if (cli_open_read(c, &e)) return EXIT_ENGINE;
     impex_err err;
-    impex_txn *txn;
+    impex_err_clear(&err);
     uint64_t n = 0;
-    int rc = impex_txn_begin(e->store, 0, &txn, &err);
-    if (!rc) rc = impex_record_count(txn, c->argv[0], c->tenant, &n, &err);
-    impex_txn_abort(txn);
+    int rc = impex_engine_count(e, c->argv[0], c->tenant, &n, &err);
     if (rc)
         fprintf(stderr, "impex: %s\n", err.msg);
     else
@@ -244,14 +244,12 @@ int cmd_dump(cli *c)
         return EXIT_USAGE;
     }
     impex_engine *e;
-    if (cli_open(c, &e)) return EXIT_ENGINE;
+    if (cli_open_read(c, &e)) return EXIT_ENGINE;
     impex_err err;
-    impex_txn *txn;
     impex_buf out = {0};
     impex_err_clear(&err);
-    int rc = impex_txn_begin(e->store, 0, &txn, &err);
-    if (!rc) rc = impex_record_scan(txn, c->argv[0], c->tenant, dump_one, &out, &err);
-    impex_txn_abort(txn);
+    /* Page by page: a long dump never pins store pages while imports write. */
+    int rc = impex_engine_dump(e, c->argv[0], c->tenant, 0, dump_one, &out, &err);
     if (rc) fprintf(stderr, "impex: %s\n", err.msg[0] ? err.msg : impex_strerror(rc));
     impex_buf_free(&out);
     impex_engine_close(e);

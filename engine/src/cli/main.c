@@ -20,6 +20,8 @@ static const char usage[] =
     "  get RESOURCE KEY [--json]             one record (composite keys joined with /)\n"
     "  count RESOURCE                        number of records of the tenant\n"
     "  dump RESOURCE                         every record as JSON lines, in key order\n"
+    "  verify                                read and check the whole store; exit 1 if damaged\n"
+    "  backup DEST                           consistent copy of the store into DEST/store\n"
     "\n"
     "--data defaults to $IMPEX_DATA, else ./impex-data; --scripts to $IMPEX_SCRIPTS,\n"
     "else the folder holding descriptors/ and exporters/. --tenant defaults to 'default'.\n"
@@ -124,6 +126,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"import", cmd_import}, {"resume", cmd_resume}, {"jobs", cmd_jobs},   {"job", cmd_job},
         {"errors", cmd_errors}, {"get", cmd_get},       {"count", cmd_count}, {"dump", cmd_dump},
+        {"verify", cmd_verify}, {"backup", cmd_backup},
     };
     c.argc = nrest - 1;
     c.argv = rest + 1;

@@ -46,6 +46,12 @@ int impex_engine_open(const impex_engine_opts *o, impex_engine **out, impex_err 
         impex_store_opts so = {.map_size = o->map_size, .read_only = o->read_only};
         snprintf(path, sizeof path, "%s/store", e->data_dir);
         rc = impex_store_open(path, &so, &e->store, err);
+        /* Reading a data folder nothing was imported into: no store, and
+         * every query answers empty rather than creating one. */
+        if (rc == IMPEX_ENOTFOUND && o->read_only) {
+            impex_err_clear(err);
+            rc = IMPEX_OK;
+        }
     }
     if (rc) {
         impex_engine_close(e);

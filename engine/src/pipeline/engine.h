@@ -10,7 +10,7 @@
 #include "store/store.h"
 
 typedef struct impex_engine {
-    impex_store *store;
+    impex_store *store; /* NULL when opened read-only on a folder without a store */
     char *data_dir;     /* <data> */
     char *scripts_root; /* folder holding descriptors/ and exporters/ */
     impex_limits limits;
@@ -29,7 +29,10 @@ typedef struct impex_engine_opts {
 } impex_engine_opts;
 
 /* Creates <data>/store, <data>/files, <data>/locks as needed and opens the
- * store. The caller owns *out (impex_engine_close). */
+ * store. With read_only nothing is created and only read transactions are
+ * ever taken (LMDB readers never wait for a writer); when there is no store
+ * yet, e->store is NULL and the queries (query.h) answer empty.
+ * The caller owns *out (impex_engine_close). */
 int impex_engine_open(const impex_engine_opts *o, impex_engine **out, impex_err *err);
 void impex_engine_close(impex_engine *e);
 

@@ -1,5 +1,6 @@
 #include "pipeline/report.h"
-#include "pipeline/reject.h"
+#include "pipeline/query.h"
+#include "store/reject.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -183,12 +184,8 @@ int impex_report_errors(impex_engine *e, const impex_job *job, const impex_repor
                                  o->step ? "such step" : "rejected rows");
         stats->step = (size_t)rp.only;
     }
-    impex_txn *txn;
-    int rc = impex_txn_begin(e->store, 0, &txn, err);
-    if (!rc) {
-        rc = impex_reject_scan(txn, job->id, on_reject, &rp, err);
-        impex_txn_abort(txn);
-    }
+    /* Page by page in short read transactions (an export-sized report pins nothing). */
+    int rc = impex_engine_rejects(e, job->tenant, job->id, on_reject, &rp, err);
     if (rc == IMPEX_ENOMEM) impex_err_set(err, rc, "out of memory");
     if (rc == IMPEX_EIO && rp.failed) impex_err_set(err, rc, "cannot write the report");
     /* A replay with no rows, or a report with none: the header alone. */

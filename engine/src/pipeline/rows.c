@@ -1,5 +1,5 @@
 #include "core/utf8.h"
-#include "pipeline/reject.h"
+#include "store/reject.h"
 #include "pipeline/run.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #include "pipeline/writer.h"
 #include "lua/script.h"
 #include "pipeline/job_store.h"
-#include "pipeline/reject.h"
+#include "store/reject.h"
 #include "schema/rules.h"
 #include "store/codec.h"
 

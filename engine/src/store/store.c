@@ -15,9 +15,12 @@
  * can use, and a cached handle it cannot use (mdb_dbi_flags fails) belongs
  * to a DB created after its snapshot: it reads as empty. */
 #include "store/store.h"
+#include "store/reject.h"
+#include "store/codec.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #define STORE_DEFAULT_MAP_SIZE (64ULL << 30)
@@ -33,6 +37,7 @@
 #define STORE_KEY_BUF 512      /* LMDB's default maximum key size is 511 */
 #define STORE_MAX_RESOURCE 256 /* "r:<Resource>" must fit a main-DB key */
 #define STORE_NEXT_JOB_KEY "next_job_id"
+#define STORE_LOW_SPACE (4u << 20) /* bytes free below which an EIO means a full disk */
 
 static const char *const fixed_dbs[] = {"jobs", "steps", "batches", "rejects", "files", "meta"};
 
@@ -73,8 +78,25 @@ __attribute__((format(printf, 3, 4))) static int mdb_fail(impex_err *err, int rc
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return impex_err_set(err, IMPEX_ESTORE, "store: %s failed: %s%s", what, mdb_strerror(rc),
-                         rc == MDB_MAP_FULL ? " (the store is full; raise IMPEX_MAP_SIZE)" : "");
+    /* Name the causes a user can act on instead of a bare strerror. */
+    const char *why =
+        rc == MDB_MAP_FULL             ? "store map full (the store is full; raise IMPEX_MAP_SIZE)"
+        : rc == ENOSPC || rc == EDQUOT ? "disk full (no space left on the device holding the store)"
+        : rc == EIO                    ? "I/O error (the disk failed or is full)"
+        : rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ? "the store is damaged (run impex verify)"
+                                                         : mdb_strerror(rc);
+    return impex_err_set(err, IMPEX_ESTORE, "store: %s failed: %s", what, why);
+}
+
+/* LMDB reports a short write (the disk filled up midway) as EIO: when the
+ * device holding the store has next to no room left, say so. */
+static int write_errno(const impex_store *s, int rc)
+{
+    struct statvfs fs;
+    if (rc == EIO && statvfs(s->data_path, &fs) == 0 &&
+        (uint64_t)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE)
+        return ENOSPC;
+    return rc;
 }
 
 /* Renders key bytes for a message: NUL (the part separator) as '/', other
@@ -269,7 +291,7 @@ static int open_handles(impex_store *s, impex_err *err)
     if (rc) goto cleanup;
     rc = mdb_txn_commit(txn);
     txn = NULL;
-    if (rc) rc = mdb_fail(err, rc, "committing the open transaction");
+    if (rc) rc = mdb_fail(err, write_errno(s, rc), "committing the open transaction");
 cleanup:
     if (txn) mdb_txn_abort(txn);
     return rc;
@@ -329,13 +351,26 @@ int impex_store_open(const char *dir, const impex_store_opts *opts, impex_store 
     /* MDB_NOTLS: read txns are tied to the txn, not the thread. No NOSYNC:
      * every commit must be durable. */
     rc = mdb_env_open(s->env, dir, MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0600);
+    if (rc == EACCES && read_only) {
+        /* Readers register in lock.mdb, so even a read needs it writable. */
+        rc = impex_err_set(err, IMPEX_EIO,
+                           "store: cannot read the store in %s: its lock file %s/lock.mdb cannot "
+                           "be opened for writing (%s); readers record themselves there, so it "
+                           "must be writable by this user (or read a copy made with impex backup)",
+                           dir, dir, strerror(EACCES));
+        goto cleanup;
+    }
     if (rc) {
         rc = mdb_fail(err, rc, "opening the store in %s", dir);
         goto cleanup;
     }
     /* Frees reader slots left by crashed processes; they would pin old pages. */
     int dead = 0;
-    mdb_reader_check(s->env, &dead);
+    rc = mdb_reader_check(s->env, &dead);
+    if (rc) {
+        rc = mdb_fail(err, rc, "clearing stale readers in %s", dir);
+        goto cleanup;
+    }
     s->max_key = (size_t)mdb_env_get_maxkeysize(s->env);
     if (s->max_key >= STORE_KEY_BUF) s->max_key = STORE_KEY_BUF - 1;
     rc = open_handles(s, err);
@@ -508,7 +543,7 @@ int impex_txn_commit(impex_txn *t, impex_err *err)
 {
     if (!t) return impex_err_set(err, IMPEX_EUSAGE, "store: no transaction given");
     int rc = mdb_txn_commit(t->txn); /* frees t->txn also on failure */
-    if (rc) rc = mdb_fail(err, rc, "commit");
+    if (rc) rc = mdb_fail(err, write_errno(t->s, rc), "commit");
     txn_release(t);
     return rc;
 }
@@ -563,7 +598,7 @@ int impex_store_ensure_resource(impex_store *s, const char *resource, impex_err 
             mdb_txn_abort(txn);
         } else if ((rc = mdb_txn_commit(txn)) != MDB_SUCCESS) {
             table_truncate(s, n0);
-            rc = mdb_fail(err, rc, "committing database %s", name);
+            rc = mdb_fail(err, write_errno(s, rc), "committing database %s", name);
         } else {
             /* Committed and exported under s->mu: no read txn began between
              * the two, so none sees the DB without seeing its handle. */
@@ -704,7 +739,7 @@ int impex_record_get(impex_txn *t, const char *resource, const char *tenant, imp
                      impex_slice *val, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF], what[512];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (rc) return rc;
@@ -724,7 +759,7 @@ int impex_record_put(impex_txn *t, const char *resource, const char *tenant, imp
                      impex_slice val, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (rc) return rc;
@@ -736,7 +771,7 @@ int impex_record_put_new(impex_txn *t, const char *resource, const char *tenant,
                          impex_slice val, impex_slice *existing, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (rc) return rc;
@@ -747,7 +782,7 @@ int impex_record_del(impex_txn *t, const char *resource, const char *tenant, imp
                      impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF], what[512];
-    size_t klen;
+    size_t klen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
     if (!rc) rc = need_write(t, err);
@@ -766,7 +801,7 @@ int impex_record_scan(impex_txn *t, const char *resource, const char *tenant, im
                       void *ctx, impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], prefix[STORE_KEY_BUF];
-    size_t plen;
+    size_t plen = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, (impex_slice){NULL, 0}, prefix, &plen, err);
     if (rc) return rc;
@@ -780,7 +815,7 @@ int impex_record_count(impex_txn *t, const char *resource, const char *tenant, u
                        impex_err *err)
 {
     char name[STORE_MAX_RESOURCE + 3], prefix[STORE_KEY_BUF];
-    size_t plen;
+    size_t plen = 0;
     *count = 0;
     int rc = resource_db_name(resource, name, sizeof name, err);
     if (!rc) rc = record_key(t->s, tenant, (impex_slice){NULL, 0}, prefix, &plen, err);
@@ -967,4 +1002,300 @@ int impex_file_get(impex_txn *t, const char *file_id, impex_slice *json, impex_e
     if (rc) return rc;
     snprintf(what, sizeof what, "file '%.200s'", file_id);
     return db_get(t, "files", file_id, strlen(file_id), json, what, err);
+}
+
+/* --- paging ---------------------------------------------------------------- */
+
+/* LMDB's default key order: bytes, then length. */
+static int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+int impex_record_page(impex_store *s, const char *resource, const char *tenant, impex_slice after,
+                      size_t max, impex_record_cb cb, void *ctx, impex_buf *last, int *done,
+                      impex_err *err)
+{
+    char name[STORE_MAX_RESOURCE + 3], from[STORE_KEY_BUF];
+    size_t flen = 0, plen = 0;
+    if (!s || !cb || !last || !done || max == 0)
+        return impex_err_set(err, IMPEX_EUSAGE, "store: bad arguments to impex_record_page");
+    *done = 0;
+    int rc = resource_db_name(resource, name, sizeof name, err);
+    if (!rc) rc = record_key(s, tenant, (impex_slice){NULL, 0}, from, &plen, err);
+    if (!rc) rc = record_key(s, tenant, after, from, &flen, err);
+    if (rc) return rc;
+    impex_txn t = {s, NULL, 0};
+    rc = begin_read(s, &t.txn, err);
+    if (rc) return rc;
+    MDB_dbi dbi;
+    MDB_cursor *cur = NULL;
+    if (!resolve(&t, name, &dbi)) { /* never created: nothing to visit */
+        *done = 1;
+        goto out;
+    }
+    rc = mdb_cursor_open(t.txn, dbi, &cur);
+    if (rc) {
+        rc = mdb_fail(err, rc, "opening a cursor on %s", name);
+        goto out;
+    }
+    /* WHERE key > after ORDER BY key LIMIT max, as one range seek. */
+    MDB_val k = {flen, from}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_SUCCESS && after.len && key_cmp(k.mv_data, k.mv_size, from, flen) == 0)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    size_t seen = 0;
+    for (;; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (rc == MDB_NOTFOUND || (rc == MDB_SUCCESS && !has_prefix(&k, from, plen))) {
+            *done = 1;
+            rc = IMPEX_OK;
+            break;
+        }
+        if (rc) {
+            rc = mdb_fail(err, rc, "reading %s", name);
+            break;
+        }
+        if (seen == max) break; /* more follow */
+        /* A damaged page can hand back keys out of order; never go round. */
+        if (key_cmp(k.mv_data, k.mv_size, from, flen) <= 0) {
+            rc = impex_err_set(err, IMPEX_ESTORE,
+                               "store: %s is damaged: keys out of order (run impex verify)", name);
+            break;
+        }
+        impex_buf_reset(last);
+        if (impex_buf_append(last, (const char *)k.mv_data + plen, k.mv_size - plen)) {
+            rc = impex_err_set(err, IMPEX_ENOMEM, "store: out of memory");
+            break;
+        }
+        memcpy(from + plen, last->ptr, last->len);
+        flen = k.mv_size;
+        seen++;
+        rc = cb(ctx, (impex_slice){last->ptr, last->len}, (impex_slice){v.mv_data, v.mv_size});
+        if (rc) break;
+    }
+out:
+    if (cur) mdb_cursor_close(cur);
+    mdb_txn_abort(t.txn);
+    return rc;
+}
+
+/* Items (batches, rejects) of one job after n = after, as impex_record_page. */
+static int job_item_page(impex_store *s, const char *db, uint64_t job, uint64_t after,
+                         int from_start, size_t max, impex_blob_cb cb, void *ctx, uint64_t *last,
+                         int *done, impex_err *err)
+{
+    if (!s || !cb || !last || !done || max == 0)
+        return impex_err_set(err, IMPEX_EUSAGE, "store: bad arguments to a page of %s", db);
+    *done = 0;
+    unsigned char from[16];
+    put_u64be(from, job);
+    put_u64be(from + 8, after);
+    impex_txn t = {s, NULL, 0};
+    int rc = begin_read(s, &t.txn, err);
+    if (rc) return rc;
+    MDB_dbi dbi;
+    MDB_cursor *cur = NULL;
+    if (!resolve(&t, db, &dbi)) {
+        *done = 1;
+        goto out;
+    }
+    rc = mdb_cursor_open(t.txn, dbi, &cur);
+    if (rc) {
+        rc = mdb_fail(err, rc, "opening a cursor on %s", db);
+        goto out;
+    }
+    MDB_val k = {from_start ? 8 : 16, from}, v;
+    size_t seen = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (rc == MDB_NOTFOUND || (rc == MDB_SUCCESS && !has_prefix(&k, from, 8))) {
+            *done = 1;
+            rc = IMPEX_OK;
+            break;
+        }
+        if (rc) {
+            rc = mdb_fail(err, rc, "reading %s", db);
+            break;
+        }
+        if (k.mv_size != 16) {
+            rc = impex_err_set(err, IMPEX_ESTORE, "store: corrupt key (%zu bytes) in %s", k.mv_size,
+                               db);
+            break;
+        }
+        uint64_t n = get_u64be((const unsigned char *)k.mv_data + 8);
+        if (!from_start && n <= after) continue; /* the key we resume after */
+        if (seen == max) break;
+        if (seen && n <= *last) { /* damaged pages: never go round */
+            rc = impex_err_set(err, IMPEX_ESTORE,
+                               "store: %s is damaged: keys out of order (run impex verify)", db);
+            break;
+        }
+        *last = n;
+        seen++;
+        rc = cb(ctx, n, (impex_slice){v.mv_data, v.mv_size});
+        if (rc) break;
+    }
+out:
+    if (cur) mdb_cursor_close(cur);
+    mdb_txn_abort(t.txn);
+    return rc;
+}
+
+int impex_reject_page(impex_store *s, uint64_t job, uint64_t after, int from_start, size_t max,
+                      impex_blob_cb cb, void *ctx, uint64_t *last, int *done, impex_err *err)
+{
+    return job_item_page(s, "rejects", job, after, from_start, max, cb, ctx, last, done, err);
+}
+
+/* --- verify ----------------------------------------------------------------- */
+
+static int walk_damage(const impex_walk_ops *ops, void *ctx, const char *db, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int walk_damage(const impex_walk_ops *ops, void *ctx, const char *db, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return ops->damage ? ops->damage(ctx, db, what) : 0;
+}
+
+/* Every entry of one DB in key order; damage is reported, not returned. */
+static int walk_db(MDB_txn *txn, MDB_dbi dbi, const char *db, const impex_walk_ops *ops, void *ctx)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn, dbi, &st);
+    if (rc) return walk_damage(ops, ctx, db, "cannot read its header: %s", mdb_strerror(rc));
+    if (ops->db && (rc = ops->db(ctx, db, st.ms_entries)) != 0) return rc;
+    MDB_cursor *cur = NULL;
+    rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc) return walk_damage(ops, ctx, db, "cannot open a cursor: %s", mdb_strerror(rc));
+    MDB_val k, v, prev = {0, NULL};
+    uint64_t n = 0;
+    for (int op = MDB_FIRST;; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, op);
+        if (rc == MDB_NOTFOUND) {
+            rc = n == st.ms_entries
+                     ? 0
+                     : walk_damage(ops, ctx, db, "holds %" PRIu64 " entries, its header says %zu",
+                                   n, st.ms_entries);
+            break;
+        }
+        if (rc) {
+            rc = walk_damage(ops, ctx, db, "read failed after %" PRIu64 " entries: %s", n,
+                             mdb_strerror(rc));
+            break;
+        }
+        if (n && key_cmp(k.mv_data, k.mv_size, prev.mv_data, prev.mv_size) <= 0) {
+            rc = walk_damage(ops, ctx, db, "keys out of order after %" PRIu64 " entries", n);
+            break;
+        }
+        if (++n > st.ms_entries) { /* a cycle through damaged pages: stop */
+            rc = walk_damage(ops, ctx, db, "more entries than its header's %zu", st.ms_entries);
+            break;
+        }
+        prev = k;
+        if (ops->entry && (rc = ops->entry(ctx, db, (impex_slice){k.mv_data, k.mv_size},
+                                           (impex_slice){v.mv_data, v.mv_size})) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+int impex_store_walk(impex_store *s, const impex_walk_ops *ops, void *ctx, impex_err *err)
+{
+    if (!s || !ops) return impex_err_set(err, IMPEX_EUSAGE, "store: bad arguments to walk");
+    MDB_txn *txn = NULL;
+    int rc = begin_read(s, &txn, err);
+    if (rc) return rc;
+    /* The handle table holds every DB of this snapshot (begin_read). */
+    for (size_t i = 0;; i++) {
+        pthread_mutex_lock(&s->mu);
+        int more = i < s->ndbs;
+        store_db d = more ? s->dbs[i] : (store_db){0};
+        char name[STORE_KEY_BUF] = "";
+        if (more) snprintf(name, sizeof name, "%s", d.name);
+        pthread_mutex_unlock(&s->mu);
+        if (!more) break;
+        unsigned flags;
+        if (!d.is_db) {
+            rc = walk_damage(ops, ctx, name, "an entry of the database list is not a database");
+        } else if (mdb_dbi_flags(txn, d.dbi, &flags) == MDB_SUCCESS) {
+            rc = walk_db(txn, d.dbi, name, ops, ctx);
+        }
+        if (rc) break;
+    }
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+/* Blob values are JSON objects (jobs, batches, rejects, files). */
+static int is_json_object(impex_slice v)
+{
+    json_t *j = json_loadb(v.ptr, v.len, 0, NULL);
+    int ok = json_is_object(j);
+    json_decref(j);
+    return ok;
+}
+
+int impex_store_check_entry(const char *db, impex_slice key, impex_slice val, char *why, size_t cap)
+{
+    const char *nul = key.len ? memchr(key.ptr, 0, key.len) : NULL;
+    if (!strncmp(db, "r:", 2)) {
+        if (!nul || nul == key.ptr || (size_t)(nul - key.ptr) + 1 == key.len) {
+            snprintf(why, cap, "key is not <tenant> NUL <key>");
+            return IMPEX_EFORMAT;
+        }
+        impex_value *vals = NULL;
+        size_t n = 0;
+        impex_err e;
+        impex_err_clear(&e);
+        int rc = impex_codec_decode(val, &vals, &n, &e);
+        free(vals);
+        if (rc) snprintf(why, cap, "%s", e.msg);
+        return rc;
+    }
+    size_t klen = !strcmp(db, "jobs")                                                        ? 8
+                  : !strcmp(db, "batches") || !strcmp(db, "rejects") || !strcmp(db, "steps") ? 16
+                                                                                             : 0;
+    if (klen && key.len != klen) {
+        snprintf(why, cap, "key of %zu bytes, expected %zu", key.len, klen);
+        return IMPEX_EFORMAT;
+    }
+    if (!strcmp(db, "meta")) {
+        if (key.len == strlen(STORE_NEXT_JOB_KEY) &&
+            !memcmp(key.ptr, STORE_NEXT_JOB_KEY, key.len) && val.len != 8) {
+            snprintf(why, cap, "%s counter of %zu bytes", STORE_NEXT_JOB_KEY, val.len);
+            return IMPEX_EFORMAT;
+        }
+        return IMPEX_OK;
+    }
+    if (!strcmp(db, "rejects") && !is_json_object(val)) { /* JSON: written before version 1 */
+        impex_reject r;
+        impex_err e;
+        int rc = impex_reject_decode(val, &r, &e);
+        impex_reject_free(&r);
+        if (rc) snprintf(why, cap, "%s", e.msg);
+        return rc;
+    }
+    if ((klen || !strcmp(db, "files")) && !is_json_object(val)) {
+        snprintf(why, cap, "value is not a JSON object");
+        return IMPEX_EFORMAT;
+    }
+    return IMPEX_OK;
+}
+
+/* --- backup ------------------------------------------------------------------ */
+
+int impex_store_backup(impex_store *s, const char *dest, impex_err *err)
+{
+    if (!s || !dest || !*dest) return impex_err_set(err, IMPEX_EUSAGE, "store: no backup folder");
+    /* Compacting copy: a read txn only, so it never waits for an import. */
+    int rc = mdb_env_copy2(s->env, dest, MDB_CP_COMPACT);
+    if (rc) return mdb_fail(err, rc, "copying the store to %s", dest);
+    return IMPEX_OK;
 }

@@ -76,6 +76,42 @@ int impex_record_scan(impex_txn *t, const char *resource, const char *tenant, im
 int impex_record_count(impex_txn *t, const char *resource, const char *tenant, uint64_t *count,
                        impex_err *err);
 
+/* Pages through the records of (resource, tenant) in key order, each call in
+ * a short read transaction of its own, so a long walk (dump, export) never
+ * pins old pages while imports write: visits at most max records whose key
+ * is after `after` (empty: from the first), copies the last visited key
+ * into *last (the next call's `after`) and sets *done when no record
+ * follows. The SQL form is WHERE key > $after ORDER BY key LIMIT $max.
+ * cb runs inside the transaction (slices valid until it returns); a non-zero
+ * return stops the page and is returned. A resource never created is empty. */
+int impex_record_page(impex_store *s, const char *resource, const char *tenant, impex_slice after,
+                      size_t max, impex_record_cb cb, void *ctx, impex_buf *last, int *done,
+                      impex_err *err);
+
+/* --- verify and backup ---------------------------------------------------
+ * LMDB keeps no checksums: a damaged page shows as a read error, keys out of
+ * order, a count that does not match, or (a damaged branch page) a crash of
+ * the reading process. Walk in a process that may die (impex verify forks). */
+typedef struct impex_walk_ops {
+    /* each database, before its entries; entries = the count in its header */
+    int (*db)(void *ctx, const char *db, uint64_t entries);
+    /* each entry, in key order */
+    int (*entry)(void *ctx, const char *db, impex_slice key, impex_slice val);
+    /* damage the walk found itself; the walk goes on with the next database */
+    int (*damage)(void *ctx, const char *db, const char *what);
+} impex_walk_ops;
+/* Walks every database in one read transaction. A callback's non-zero
+ * return stops the walk and is returned. */
+int impex_store_walk(impex_store *s, const impex_walk_ops *ops, void *ctx, impex_err *err);
+/* Checks one entry against the layout of its database (key shape, record
+ * encoding, JSON object); IMPEX_EFORMAT with the reason in why. */
+int impex_store_check_entry(const char *db, impex_slice key, impex_slice val, char *why,
+                            size_t cap);
+/* A consistent, compacted copy of the store into the folder dest (it must
+ * exist and hold no data.mdb). Takes a read transaction only: usable while
+ * an import writes. */
+int impex_store_backup(impex_store *s, const char *dest, impex_err *err);
+
 /* --- jobs, batch results, rejected rows (JSON text values) ------------- */
 /* Allocates the next job id (1, 2, ...) inside write txn t. */
 int impex_job_alloc_id(impex_txn *t, uint64_t *id, impex_err *err);
@@ -97,6 +133,11 @@ int impex_batch_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, im
 int impex_reject_put(impex_txn *t, uint64_t job, uint64_t seq, impex_slice json, impex_err *err);
 /* Rejected rows of one job in seq order (id passed to cb is the seq). */
 int impex_reject_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, impex_err *err);
+/* At most max rejected rows of job with seq > after (from the first when
+ * from_start), each page in its own short read transaction, as
+ * impex_record_page: *last gets the last seq visited, *done is set at the end. */
+int impex_reject_page(impex_store *s, uint64_t job, uint64_t after, int from_start, size_t max,
+                      impex_blob_cb cb, void *ctx, uint64_t *last, int *done, impex_err *err);
 
 int impex_file_put(impex_txn *t, const char *file_id, impex_slice json, impex_err *err);
 int impex_file_get(impex_txn *t, const char *file_id, impex_slice *json, impex_err *err);

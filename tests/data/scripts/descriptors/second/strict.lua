@@ -10,4 +10,8 @@ return {
     { "Name" },
     { "Qty", type = "int" },
   },
+  -- A Lua call per row: the validation pass takes long enough to be interrupted.
+  validate = function(row)
+    return row.Code ~= ""
+  end,
 }

@@ -13,8 +13,8 @@
  *   u8 0x01, varint step, varint row, varint line,
  *   text file, opt text column, opt text value, varint value's full length,
  *   text reason, varint nfields, per field: varint full length, text kept. */
-#ifndef IMPEX_PIPELINE_REJECT_H
-#define IMPEX_PIPELINE_REJECT_H
+#ifndef IMPEX_STORE_REJECT_H
+#define IMPEX_STORE_REJECT_H
 
 #include "core/buf.h"
 #include "core/error.h"

@@ -1,4 +1,4 @@
-#include "pipeline/reject.h"
+#include "store/reject.h"
 
 #include <stdlib.h>
 #include <string.h>
