@@ -55,6 +55,7 @@ bad() { # bad K WHAT
 }
 for k in "${ks[@]}"; do
   rm -rf "$D"
+  : >"$WORK/rout"
   set +e
   IMPEX_DATA=$D LD_PRELOAD=$FAILALLOC FAILALLOC_AT=$k timeout -k 5 20 "$IMPEX" "${IMPORT[@]}" \
     >"$WORK/out" 2>"$WORK/err"
@@ -71,7 +72,11 @@ for k in "${ks[@]}"; do
   case $rc in
     0 | 3) ;;
     1) [ -n "$err" ] || { bad "$k" "exit 1 with nothing on stderr"; continue; } ;;
-    *) bad "$k" "exit $rc; stderr: $err; stdout: $(head -c 300 "$WORK/out" | tr '\n' ' ')"; continue ;;
+    *)
+      job=$(IMPEX_DATA=$D "$IMPEX" job 1 --json 2>/dev/null | jq -r '.status + ": " + (.messages | join("; "))' || true)
+      bad "$k" "exit $rc; stderr: $err; job: ${job:-none}"
+      continue
+      ;;
   esac
   # The store must open and read back whatever was left.
   if ! IMPEX_DATA=$D "$IMPEX" jobs --json >"$WORK/jobs" 2>"$WORK/err2"; then
@@ -99,7 +104,8 @@ for k in "${ks[@]}"; do
   else
     snapshot "$D" "$WORK/snap" 2>/dev/null || true
     if ! cmp -s "$WORK/snap" "$WORK/clean.snap"; then
-      bad "$k" "exit $rc ($err), after resume: $(tail -n 1 "$WORK/snap" 2>/dev/null) $(diff "$WORK/clean.snap" "$WORK/snap" | grep -c '^[<>]') lines differ from the clean run; resume said: $(head -c 200 "$WORK/rout" | tr '\n' ' ')"
+      job=$(IMPEX_DATA=$D "$IMPEX" job 1 --json 2>&1 | jq -c '{status, rows, imported, rejected}' 2>&1 || true)
+      bad "$k" "exit $rc ($err), after resume: job $job, $(diff "$WORK/clean.snap" "$WORK/snap" | grep -c '^[<>]') lines differ from the clean run; resume said: $(head -c 200 "$WORK/rout" | tr '\n' ' ')"
       continue
     fi
   fi
