@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   liblua5.4-dev lua5.4 libzip-dev zip unzip libcsv-dev libxml2-dev liblmdb-dev lmdb-utils
   libyaml-dev libjansson-dev libcmocka-dev
-  sqlite3 time lua-check python3 procps jq
+  sqlite3 time lua-check python3 procps jq strace util-linux
 )
 
 missing=()

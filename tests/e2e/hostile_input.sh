@@ -18,16 +18,45 @@ import_as() {
   run_impex "$3" "${T[@]}" import --group catalog "$WORK/$1/Products.csv" --json
 }
 
-cd "$WORK"  # zip-slip names are relative: they would land here or above
+cd "$WORK"
 run_impex 4 "${T[@]}" import --group catalog "$H/not-a-zip.zip" --json
 expect_eq "not a zip: status" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
 expect_contains "not a zip: message" "not-a-zip.zip: not a zip archive: end of central directory not found" "$(jq -r '.messages[0]' <<<"$OUT")"
 
-for z in zip-slip-relative zip-slip-absolute; do
-  run_impex 4 "${T[@]}" import --group catalog "$H/$z.zip" --json
-  expect_contains "$z: refused" "zip-slip" "$(jq -r '.messages[0]' <<<"$OUT")"
+# Zip-slip: refused naming the entry, no record stored (a good entry beside
+# the bad one included), and nothing changed outside the data dir: the run
+# happens three folders deep in a canary tree whose listing (names, sizes,
+# times) must be the same after.
+python3 - "$WORK/good.zip" "$WORK/mixed-slip.zip" <<'PY'
+import sys, zipfile
+good = zipfile.ZipFile(sys.argv[1])
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    z.writestr("Categories.csv", good.read("Categories.csv"))
+    z.writestr("../../../Products.csv", good.read("Products.csv"))
+PY
+mkdir -p "$WORK/canary/a/b/c"
+echo keep >"$WORK/canary/products.csv"
+tree_state() {
+  find "$WORK" \( -path "$IMPEX_DATA" -o -path "$WORK/out" -o -path "$WORK/err" \) -prune \
+    -o -printf '%p %s %T@\n' | sort
+  ls -l --time-style=full-iso /etc/products.csv 2>&1 || true
+}
+before=$(tree_state)
+cd "$WORK/canary/a/b/c"
+S=(--tenant zipslip)
+for z in "$H/zip-slip-relative.zip:../../../products.csv" "$H/zip-slip-absolute.zip:/etc/products.csv" \
+  "$WORK/mixed-slip.zip:../../../Products.csv"; do
+  file=${z%%:*} entry=${z#*:}
+  run_impex 4 "${S[@]}" import --group catalog "$file" --json
+  expect_eq "$(basename "$file"): status" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
+  expect_contains "$(basename "$file"): refused naming the entry" "unsafe entry name '$entry' (zip-slip)" "$(jq -r '.messages[0]' <<<"$OUT")"
+  expect_eq "$(basename "$file"): nothing imported" 0 "$(jq -r .imported <<<"$OUT")"
 done
-[ ! -e "$WORK/../../../products.csv" ] && [ ! -e /products.csv ] && [ ! -e "$WORK/products.csv" ] || fail "zip-slip wrote a file"
+cd "$WORK"
+for r in Categories Products; do
+  expect_eq "zip-slip: no $r stored" 0 "$("$IMPEX" "${S[@]}" count "$r")"
+done
+diff <(echo "$before") <(tree_state) >&2 || fail "zip-slip changed files outside the data dir"
 checks=$((checks + 1))
 
 run_impex 4 "${T[@]}" import --group catalog "$H/zip-bomb-200MiB.zip" --json

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `cmake --install` gives a relocatable tree: the installed binary finds the
-# installed descriptors beside it, with no --scripts or IMPEX_SCRIPTS.
+# installed descriptors beside it, with no --scripts or IMPEX_SCRIPTS, and
+# never those of the source tree it was built from.
 source "$(dirname "$0")/lib/common.sh"
 unset IMPEX_SCRIPTS
 
@@ -18,4 +19,9 @@ echo 'return { steps = { "products" } }' >"$WORK/moved/share/impex/descriptors/c
 IMPEX=$WORK/moved/bin/impex run_impex 0 --data "$WORK/data2" import --group catalog "$WORK/cat.zip" --json
 expect_eq "installed descriptors are used" "Products" "$(jq -r '[.resources[].resource] | join(" ")' <<<"$OUT")"
 expect_contains "the other entry is reported" "Categories.csv: matches no descriptor" "$(jq -r '.messages | join(" ")' <<<"$OUT")"
+# Never the build machine's source tree: without installed descriptors, the
+# installed binary finds no group (the build-tree binary would find the source's).
+rm -rf "$WORK/moved/share/impex/descriptors"
+IMPEX=$WORK/moved/bin/impex run_impex 2 --data "$WORK/data3" import --group catalog "$WORK/cat.zip"
+expect_contains "no fallback to the source tree" "catalog" "$ERR"
 done_ok
