@@ -92,6 +92,8 @@ static int zip_code(int ze, int sys)
     switch (ze) {
     case ZIP_ER_MEMORY:
         return IMPEX_ENOMEM;
+    case ZIP_ER_ZLIB:
+        return sys == -4 ? IMPEX_ENOMEM : IMPEX_EFORMAT; /* Z_MEM_ERROR: no memory, not a bad file */
     case ZIP_ER_OPEN:
     case ZIP_ER_NOENT:
         return IMPEX_EIO;

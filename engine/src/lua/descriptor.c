@@ -3,6 +3,7 @@
 #include <lauxlib.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
@@ -355,6 +356,7 @@ static int parse_rule(lua_State *L, parse_ctx *c, int idx, size_t i, impex_field
         snprintf(anchored, n, "^(%s)$", r->pattern_src);
         int e = regcomp(&r->pattern, anchored, REG_EXTENDED | REG_NOSUB);
         free(anchored);
+        if (e == REG_ESPACE) return oom(c); /* the machine's fault, not the pattern's */
         if (e) {
             char msg[128];
             regerror(e, &r->pattern, msg, sizeof msg);
@@ -674,7 +676,8 @@ static int scan_dir(const char *root, const char *rel, int depth, group_scan *s)
     char path[PATH_MAX];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) >= sizeof path) return IMPEX_OK;
     DIR *dir = opendir(path);
-    if (!dir) return IMPEX_OK; /* unreadable folders hold no groups we can use */
+    /* Unreadable folders hold no groups we can use; no memory is an error. */
+    if (!dir) return errno == ENOMEM ? IMPEX_ENOMEM : IMPEX_OK;
     int rc = IMPEX_OK;
     struct dirent *e;
     while (!rc && (e = readdir(dir))) {
@@ -754,7 +757,13 @@ static int parse_group(lua_State *L, parse_ctx *c)
         if (w < 0 || (size_t)w >= sizeof rel) return bad(c, "", "steps", "holds a name too long");
         int missing;
         if (c->set) { /* the job's pinned copy decides, not the disk now */
-            missing = impex_scriptset_get(c->set, rel, NULL, NULL, NULL, NULL) != IMPEX_OK;
+            impex_err e2;
+            int got = impex_scriptset_get(c->set, rel, NULL, NULL, NULL, &e2);
+            if (got && got != IMPEX_ENOTFOUND) {
+                c->rc = impex_err_set(c->err, got, "%s: step '%s': %s", c->relpath, s, e2.msg);
+                return c->rc;
+            }
+            missing = got != IMPEX_OK;
         } else {
             char full[PATH_MAX];
             struct stat st;

@@ -331,10 +331,13 @@ static int parse_step(impex_job *j, json_t *v)
 
 int impex_job_add_step_json(impex_job *j, const char *text, size_t len, impex_err *err)
 {
-    json_t *v = json_loadb(text, len, 0, NULL);
-    int rc = v ? parse_step(j, v) : IMPEX_EFORMAT;
+    json_error_t jerr;
+    json_t *v = json_loadb(text, len, 0, &jerr);
+    int rc = v ? parse_step(j, v)
+             : json_error_code(&jerr) == json_error_out_of_memory ? IMPEX_ENOMEM
+                                                                  : IMPEX_EFORMAT;
     json_decref(v);
-    if (rc) return impex_err_set(err, rc, "job step record is damaged");
+    if (rc) return impex_err_set(err, rc, rc == IMPEX_ENOMEM ? "out of memory" : "job step record is damaged");
     return IMPEX_OK;
 }
 
@@ -349,18 +352,29 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     json_error_t jerr;
     json_t *root = json_loadb(text, len, 0, &jerr);
     impex_job *j = NULL;
+    int rc = IMPEX_EFORMAT; /* until an allocation fails */
+    if (!root && json_error_code(&jerr) == json_error_out_of_memory)
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     if (!root) return impex_err_set(err, IMPEX_EFORMAT, "job record: %s", jerr.text);
     const char *tenant = json_string_value(json_object_get(root, "tenant"));
     const char *group = json_string_value(json_object_get(root, "group"));
     const char *source = json_string_value(json_object_get(root, "source"));
-    if (!tenant || !group || !source ||
-        impex_job_new(get_u64(root, "id"), tenant, group, source, &j))
+    if (!tenant || !group || !source) goto bad;
+    if (impex_job_new(get_u64(root, "id"), tenant, group, source, &j)) {
+        rc = IMPEX_ENOMEM;
         goto bad;
+    }
     const char *type = json_string_value(json_object_get(root, "type"));
     j->type = type && !strcmp(type, "export") ? IMPEX_JOB_EXPORT : IMPEX_JOB_IMPORT;
     j->file = dup_or_null(json_string_value(json_object_get(root, "file")));
     j->strategy = dup_or_null(json_string_value(json_object_get(root, "strategy")));
     j->operation = dup_or_null(json_string_value(json_object_get(root, "operation")));
+    if ((json_is_string(json_object_get(root, "file")) && !j->file) ||
+        (json_is_string(json_object_get(root, "strategy")) && !j->strategy) ||
+        (json_is_string(json_object_get(root, "operation")) && !j->operation)) {
+        rc = IMPEX_ENOMEM;
+        goto bad;
+    }
     j->max_errors = get_u64(root, "maxErrors");
     j->batch_size = get_u64(root, "batchSize");
     if (status_from_name(json_string_value(json_object_get(root, "status")), &j->status)) goto bad;
@@ -389,17 +403,25 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     json_t *v;
     json_array_foreach(json_object_get(root, "resources"), i, v)
     {
-        if (parse_step(j, v)) goto bad;
+        if ((rc = parse_step(j, v))) goto bad;
+        rc = IMPEX_EFORMAT;
     }
     json_array_foreach(json_object_get(root, "messages"), i, v)
     {
-        if (impex_job_message(j, "%s", json_string_value(v) ? json_string_value(v) : "")) goto bad;
+        if (impex_job_message(j, "%s", json_string_value(v) ? json_string_value(v) : "")) {
+            rc = IMPEX_ENOMEM;
+            goto bad;
+        }
     }
     json_array_foreach(json_object_get(root, "scripts"), i, v)
     {
         const char *path = json_string_value(json_object_get(v, "path"));
         const char *hash = json_string_value(json_object_get(v, "hash"));
-        if (!path || !hash || impex_job_add_script(j, path, hash)) goto bad;
+        if (!path || !hash) goto bad;
+        if (impex_job_add_script(j, path, hash)) {
+            rc = IMPEX_ENOMEM;
+            goto bad;
+        }
     }
     copy_time(j->created, json_object_get(root, "created"));
     copy_time(j->started, json_object_get(root, "started"));
@@ -411,6 +433,7 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
 bad:
     json_decref(root);
     impex_job_free(j);
+    if (rc == IMPEX_ENOMEM) return impex_err_set(err, rc, "out of memory");
     return impex_err_set(err, IMPEX_EFORMAT, "job record is incomplete or corrupt");
 }
 

@@ -104,8 +104,11 @@ static int find_entry(run_ctx *r, size_t step, size_t *index, impex_err *err)
     if (i < impex_archive_count(r->archive)) {
         const char *name = impex_archive_name(r->archive, i);
         impex_buf shown = {0};
-        int same = !impex_utf8_visible(name, strlen(name), &shown) && shown.ptr &&
-                   !strcmp(shown.ptr, st->entry);
+        if (impex_utf8_visible(name, strlen(name), &shown)) {
+            impex_buf_free(&shown);
+            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        }
+        int same = shown.ptr && !strcmp(shown.ptr, st->entry);
         impex_buf_free(&shown);
         if (same) {
             *index = i;
@@ -298,6 +301,7 @@ int impex_steps_prepare(run_ctx *r, impex_buf *msg)
         impex_err_clear(&e2);
         int rc = impex_descriptor_load(r->lua, job->steps[s].descriptor, &sc->d, &e2);
         if (!rc && sc->d->has_validate) rc = impex_script_bind(r->lua, sc->d, &sc->script, &e2);
+        if (rc == IMPEX_ENOMEM || rc == IMPEX_EIO) goto nomem; /* not the descriptor's fault */
         if (rc) {
             if (impex_buf_puts(msg, e2.msg)) goto nomem;
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
@@ -323,7 +327,7 @@ int impex_steps_prepare(run_ctx *r, impex_buf *msg)
             sc->name_len[f] = strlen(sc->d->fields[f].name);
         if (sc->d->strategy == IMPEX_STRATEGY_STRICT && !job->strategy) r->strict = 1;
         if ((rc = find_entry(r, s, &sc->archive_index, &e2))) {
-            if (impex_buf_puts(msg, e2.msg)) goto nomem;
+            if (rc == IMPEX_ENOMEM || impex_buf_puts(msg, e2.msg)) goto nomem;
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
         r->bytes_total +=
