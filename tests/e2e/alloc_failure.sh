@@ -27,10 +27,11 @@ python3 "$GEN" "$WORK/cat.zip" --products 30 --categories 30 >/dev/null
 RESOURCES=(Categories Products)
 IMPORT=(import --group catalog "$WORK/cat.zip" --batch-size 10)
 
-# snapshot DIR OUT: every resource's dump and the first job's outcome
+# snapshot DIR OUT: every resource's dump and the latest job's outcome
 snapshot() {
   for r in "${RESOURCES[@]}"; do IMPEX_DATA=$1 "$IMPEX" dump "$r"; done >"$2"
-  IMPEX_DATA=$1 "$IMPEX" job 1 --json | jq -c '{status, rows, imported, rejected}' >>"$2"
+  # The latest job: a failed first attempt may have used up id 1 without a job.
+  IMPEX_DATA=$1 "$IMPEX" jobs --json | jq -c 'max_by(.id) | {status, rows, imported, rejected}' >>"$2"
 }
 
 # The clean run, under the library, counts the allocations.
@@ -74,7 +75,7 @@ for k in "${ks[@]}"; do
     0 | 3) ;;
     1) [ -n "$err" ] || { bad "$k" "exit 1 with nothing on stderr"; continue; } ;;
     *)
-      job=$(IMPEX_DATA=$D "$IMPEX" job 1 --json 2>/dev/null | jq -r '.status + ": " + (.messages | join("; "))' || true)
+      job=$(IMPEX_DATA=$D "$IMPEX" jobs --json 2>/dev/null | jq -r 'max_by(.id) | .status + ": " + (.messages | join("; "))' || true)
       bad "$k" "exit $rc; stderr: $err; job: ${job:-none}"
       continue
       ;;
@@ -97,7 +98,7 @@ for k in "${ks[@]}"; do
   if [ "$rc" -eq 3 ]; then
     # A row rejected for want of memory: it must say so, and everything
     # stored must be exactly what the clean run stored.
-    reasons=$(IMPEX_DATA=$D "$IMPEX" errors 1 2>&1 || true)
+    reasons=$(IMPEX_DATA=$D "$IMPEX" errors "$(IMPEX_DATA=$D "$IMPEX" jobs --json | jq 'max_by(.id).id')" 2>&1 || true)
     case $reasons in *memory*) ;; *) bad "$k" "exit 3 without a memory reason: $(head -c 300 <<<"$reasons")"; continue ;; esac
     for r in "${RESOURCES[@]}"; do IMPEX_DATA=$D "$IMPEX" dump "$r"; done >"$WORK/left"
     extra=$(comm -23 <(sort "$WORK/left") <(sort "$WORK/clean.snap") | head -c 300)
@@ -105,7 +106,7 @@ for k in "${ks[@]}"; do
   else
     snapshot "$D" "$WORK/snap" 2>/dev/null || true
     if ! cmp -s "$WORK/snap" "$WORK/clean.snap"; then
-      job=$(IMPEX_DATA=$D "$IMPEX" job 1 --json 2>&1 | jq -c '{status, rows, imported, rejected}' 2>&1 || true)
+      job=$(IMPEX_DATA=$D "$IMPEX" jobs --json 2>&1 | jq -c 'max_by(.id) | {id, status, rows, imported, rejected}' 2>&1 || true)
       bad "$k" "exit $rc ($err), after resume: job $job, $(diff "$WORK/clean.snap" "$WORK/snap" | grep -c '^[<>]') lines differ from the clean run; resume said: $(head -c 200 "$WORK/rout" | tr '\n' ' ')"
       continue
     fi
