@@ -63,8 +63,13 @@ static const char *default_scripts_root(char *buf, size_t size)
             }
         }
     }
+#ifdef IMPEX_SOURCE_ROOT
+    /* Only the build-tree binary falls back to the source tree it was built from. */
     static const char *const candidates[] = {IMPEX_SOURCE_ROOT, IMPEX_INSTALL_ROOT};
-    for (size_t i = 0; i < 2; i++) {
+#else
+    static const char *const candidates[] = {IMPEX_INSTALL_ROOT};
+#endif
+    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
         snprintf(path, sizeof path, "%s/descriptors", candidates[i]);
         if (is_dir(path)) return candidates[i];
     }
@@ -76,7 +81,10 @@ int main(int argc, char **argv)
     cli c = {.tenant = "default", .stop = &stop_requested};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0;
-    if (!rest) return EXIT_ENGINE;
+    if (!rest) {
+        fputs("impex: out of memory\n", stderr);
+        return EXIT_ENGINE;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = !strcmp(a, "--tenant")    ? &c.tenant

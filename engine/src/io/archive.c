@@ -93,7 +93,8 @@ static int zip_code(int ze, int sys)
     case ZIP_ER_MEMORY:
         return IMPEX_ENOMEM;
     case ZIP_ER_ZLIB:
-        return sys == -4 ? IMPEX_ENOMEM : IMPEX_EFORMAT; /* Z_MEM_ERROR: no memory, not a bad file */
+        return sys == -4 ? IMPEX_ENOMEM
+                         : IMPEX_EFORMAT; /* Z_MEM_ERROR: no memory, not a bad file */
     case ZIP_ER_OPEN:
     case ZIP_ER_NOENT:
         return IMPEX_EIO;
@@ -195,6 +196,13 @@ static int open_zip(impex_archive *a, int fd, const struct stat *st, impex_err *
     }
     int ze = 0;
     a->za = zip_fdopen(fd, ZIP_RDONLY, &ze);
+    if (!a->za && ze == ZIP_ER_NOZIP && lseek(fd, 0, SEEK_SET) == 0) {
+        /* libzip reports some failed allocations while it looks for the
+         * central directory as "not a zip": a second look tells a file
+         * that is not a zip from a moment without memory. */
+        ze = 0;
+        a->za = zip_fdopen(fd, ZIP_RDONLY, &ze);
+    }
     if (!a->za) {
         int e = errno;
         close(fd);

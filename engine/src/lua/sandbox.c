@@ -34,6 +34,7 @@ struct impex_lua {
     size_t used;       /* bytes currently held by the state */
     int over;          /* used > lim.memory: the hook stops the running script */
     int refused;       /* the allocator refused a request during this call */
+    int sysfail;       /* the system had no memory for a request during this call */
     int tripped;       /* TRIP_*: a limit stopped this call */
     uint64_t count;    /* instructions run by this call, in steps of HOOK_EVERY */
     int where_line;    /* last position seen by the hook during this call */
@@ -79,6 +80,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     void *p = realloc(ptr, nsize);
+    if (!p && nsize > old) X->sysfail = 1;
     if (!p) return nsize <= old ? ptr : NULL; /* Lua assumes shrinking never fails */
     X->used = X->used - old + nsize;
     X->over = X->used > X->lim.memory;
@@ -251,7 +253,7 @@ static void set_fresh_env(lua_State *L)
  * tells a file that does not exist. Must run in protected mode. */
 static int load_script(lua_State *L, impex_lua *X, const char *relpath, int *missing)
 {
-    *missing = 0;
+    *missing = 0;                       /* or the IMPEX_E* code of a read that failed */
     lua_pushfstring(L, "@%s", relpath); /* before reading: nothing to leak if it raises */
     const char *p;
     char *own = NULL;
@@ -261,7 +263,7 @@ static int load_script(lua_State *L, impex_lua *X, const char *relpath, int *mis
     int rc = X->set ? impex_scriptset_get(X->set, relpath, &p, &len, NULL, &e)
                     : impex_script_read(X->root, relpath, &own, &len, &e);
     if (rc) {
-        *missing = rc == IMPEX_ENOTFOUND;
+        *missing = rc;
         lua_pop(L, 1);
         lua_pushstring(L, e.msg);
         return LUA_ERRFILE;
@@ -419,7 +421,7 @@ static int sb_require(lua_State *L)
         int missing;
         if (load_script(L, X, rel, &missing) == LUA_OK)
             found = 1;
-        else if (!missing)
+        else if (missing != IMPEX_ENOTFOUND)
             return lua_error(L);
         else
             lua_pop(L, 1);
@@ -643,6 +645,7 @@ int impex_lua_pcall(impex_lua *X, int nargs, int nresults, impex_err *err)
     lua_insert(L, base);
     X->count = 0;
     X->refused = 0;
+    X->sysfail = 0;
     X->where[0] = '\0';
     X->deadline = now_ns() + (uint64_t)X->lim.wall_ms * 1000000u;
     int st = lua_pcall(L, nargs, nresults, base);
@@ -652,7 +655,10 @@ int impex_lua_pcall(impex_lua *X, int nargs, int nresults, impex_err *err)
     int limit = X->tripped || X->refused || st == LUA_ERRMEM;
     int rc = IMPEX_OK;
     if (st != LUA_OK) {
-        if (!X->tripped && (st == LUA_ERRMEM || X->refused)) {
+        if (!X->tripped && !X->refused && X->sysfail) {
+            /* The machine, not the script: an engine error, never a verdict on a row. */
+            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        } else if (!X->tripped && (st == LUA_ERRMEM || X->refused)) {
             /* Lua does not call the handler for LUA_ERRMEM: name the last
              * position the hook saw instead. */
             if (X->where[0])
@@ -706,9 +712,11 @@ int impex_lua_dofile(impex_lua *X, const char *relpath, impex_err *err)
     lua_pushcfunction(X->L, dofile_tramp);
     lua_pushlightuserdata(X->L, &c);
     int rc = impex_lua_pcall(X, 1, 1, err);
-    if (rc && c.missing) {
-        if (err) err->code = IMPEX_ENOTFOUND;
-        return IMPEX_ENOTFOUND;
+    /* A file that is not there, or could not be read for want of memory:
+     * not the script's error. */
+    if (rc && (c.missing == IMPEX_ENOTFOUND || c.missing == IMPEX_ENOMEM)) {
+        if (err) err->code = c.missing;
+        return c.missing;
     }
     return rc;
 }

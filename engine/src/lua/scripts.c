@@ -80,7 +80,10 @@ int impex_script_read(const char *root, const char *relpath, char **bytes, size_
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;
-        return impex_err_set(err, e == ENOENT || e == ENOTDIR ? IMPEX_ENOTFOUND : IMPEX_EIO,
+        return impex_err_set(err,
+                             e == ENOENT || e == ENOTDIR ? IMPEX_ENOTFOUND
+                             : e == ENOMEM               ? IMPEX_ENOMEM
+                                                         : IMPEX_EIO,
                              "cannot open %s: %s", relpath, strerror(e));
     }
     size_t cap = 4096, n = 0;
@@ -237,7 +240,7 @@ int impex_scriptset_list(impex_scriptset *s, impex_scriptset_cb cb, void *ctx)
 int impex_scriptset_pin(impex_scriptset *s, const char *relpath, uint64_t want, const char *since,
                         impex_err *err)
 {
-    uint64_t have;
+    uint64_t have = 0; /* gcc 12 -O3 cannot see that the hash is set on success */
     int rc = impex_scriptset_get(s, relpath, NULL, NULL, &have, err);
     if (rc == IMPEX_ENOTFOUND)
         return impex_err_set(err, IMPEX_ENOTFOUND, "%s was removed since %s started", relpath,

@@ -333,11 +333,13 @@ int impex_job_add_step_json(impex_job *j, const char *text, size_t len, impex_er
 {
     json_error_t jerr;
     json_t *v = json_loadb(text, len, 0, &jerr);
-    int rc = v ? parse_step(j, v)
+    int rc = v                                                    ? parse_step(j, v)
              : json_error_code(&jerr) == json_error_out_of_memory ? IMPEX_ENOMEM
                                                                   : IMPEX_EFORMAT;
     json_decref(v);
-    if (rc) return impex_err_set(err, rc, rc == IMPEX_ENOMEM ? "out of memory" : "job step record is damaged");
+    if (rc)
+        return impex_err_set(err, rc,
+                             rc == IMPEX_ENOMEM ? "out of memory" : "job step record is damaged");
     return IMPEX_OK;
 }
 

@@ -89,6 +89,11 @@ static int check_text(const impex_field_rule *r, const char *s, size_t len, impe
             return impex_err_set(err, IMPEX_EREJECT, "'%.*s' is not one of the allowed values",
                                  (int)(len > 80 ? 80 : len), s);
     }
+    /* One rule for both matchers (regexec's handling of a NUL differs from
+     * the table's): a value holding a NUL byte matches no pattern. */
+    if ((r->has_simple || r->has_pattern) && memchr(s, '\0', len))
+        return impex_err_set(err, IMPEX_EREJECT,
+                             "the value holds a NUL byte, which no pattern matches");
     if (r->has_simple) {
         if (!impex_pattern_match(&r->simple, s, len))
             return impex_err_set(err, IMPEX_EREJECT, "'%.*s' does not match the pattern %s",

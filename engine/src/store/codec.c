@@ -76,6 +76,33 @@ static int put_list_json(impex_buf *out, const char *s, size_t len)
     return impex_buf_putc(out, ']');
 }
 
+/* A bool is true/false; an int or decimal is JSON's number grammar, which
+ * the rules' normalised form and map's numbers always meet. */
+static int json_literal(impex_vtype t, const char *p, size_t n)
+{
+    if (t == IMPEX_V_BOOL)
+        return (n == 4 && !memcmp(p, "true", 4)) || (n == 5 && !memcmp(p, "false", 5));
+    size_t i = n && p[0] == '-';
+    size_t digits = i;
+    while (i < n && p[i] >= '0' && p[i] <= '9')
+        i++;
+    if (i == digits || (i - digits > 1 && p[digits] == '0')) return 0;
+    if (i < n && p[i] == '.') {
+        size_t f = ++i;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+        if (i == f) return 0;
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) { /* map may store 1e+21 */
+        i += i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-') ? 2 : 1;
+        size_t x = i;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+        if (i == x) return 0;
+    }
+    return i == n;
+}
+
 int impex_codec_to_json(impex_slice rec, impex_buf *out, impex_err *err)
 {
     impex_value *v;
@@ -95,6 +122,15 @@ int impex_codec_to_json(impex_slice rec, impex_buf *out, impex_err *err)
         case IMPEX_V_INT:
         case IMPEX_V_DECIMAL:
         case IMPEX_V_BOOL:
+            /* Written as bare JSON: only if the bytes are what the rules store. */
+            if (!json_literal(v[i].type, v[i].ptr, v[i].len)) {
+                free(v);
+                return impex_err_set(err, IMPEX_EFORMAT,
+                                     "record is damaged: field %.*s holds '%.*s', not a %s",
+                                     (int)(v[i].name_len > 64 ? 64 : v[i].name_len), v[i].name,
+                                     (int)(v[i].len > 64 ? 64 : v[i].len), v[i].ptr,
+                                     v[i].type == IMPEX_V_BOOL ? "boolean" : "number");
+            }
             rc = impex_buf_append(out, v[i].ptr, v[i].len);
             break;
         case IMPEX_V_LIST:

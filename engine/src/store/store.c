@@ -316,9 +316,12 @@ int impex_store_open(const char *dir, const impex_store_opts *opts, impex_store 
     struct stat st;
     if (read_only) {
         /* Never create anything when only reading. */
-        if (stat(data_path, &st) != 0) {
+        /* An empty data file: a first open that failed before LMDB wrote
+         * its meta pages (e.g. out of memory). Nothing is in it. */
+        int missing = stat(data_path, &st) != 0;
+        if (missing || st.st_size == 0) {
             rc = impex_err_set(err, IMPEX_ENOTFOUND, "store: no store in %s (%s: %s)", dir,
-                               data_path, strerror(errno));
+                               data_path, missing ? strerror(errno) : "empty");
             free(data_path);
             return rc;
         }
