@@ -197,10 +197,7 @@ static void test_job_record_round_trip(void **state)
     j->type = IMPEX_JOB_EXPORT;
     j->status = IMPEX_JOB_EXPORTING;
     assert_int_equal(impex_job_add_step(j, "descriptors/a.lua", "Products", "p\xff.csv", 3), 0);
-    char *cols[] = {"Code",
-                    "Gr\xf6\xdf"
-                    "e",
-                    "N\0x"};
+    char *cols[] = {"Code", "Gr\xf6\337e", "N\0x"}; /* \337 is 0xDF: an 'e' may follow */
     size_t lens[] = {4, 5, 3};
     assert_int_equal(impex_job_set_columns(j, 0, cols, lens, 3), 0);
     assert_int_equal(impex_job_add_script(j, "descriptors/a.lua", "0123456789abcdef"), 0);
