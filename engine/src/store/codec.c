@@ -124,12 +124,13 @@ int impex_codec_to_json(impex_slice rec, impex_buf *out, impex_err *err)
         case IMPEX_V_BOOL:
             /* Written as bare JSON: only if the bytes are what the rules store. */
             if (!json_literal(v[i].type, v[i].ptr, v[i].len)) {
+                impex_err_set(err, IMPEX_EFORMAT,
+                              "record is damaged: field %.*s holds '%.*s', not a %s",
+                              (int)(v[i].name_len > 64 ? 64 : v[i].name_len), v[i].name,
+                              (int)(v[i].len > 64 ? 64 : v[i].len), v[i].ptr,
+                              v[i].type == IMPEX_V_BOOL ? "boolean" : "number");
                 free(v);
-                return impex_err_set(err, IMPEX_EFORMAT,
-                                     "record is damaged: field %.*s holds '%.*s', not a %s",
-                                     (int)(v[i].name_len > 64 ? 64 : v[i].name_len), v[i].name,
-                                     (int)(v[i].len > 64 ? 64 : v[i].len), v[i].ptr,
-                                     v[i].type == IMPEX_V_BOOL ? "boolean" : "number");
+                return IMPEX_EFORMAT;
             }
             rc = impex_buf_append(out, v[i].ptr, v[i].len);
             break;
