@@ -74,5 +74,7 @@ int impex_utf8_visible(const char *s, size_t len, impex_buf *out)
         char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
         if (impex_buf_append(out, esc, 4)) return -1;
     }
-    return impex_buf_reserve(out, 0) ? -1 : 0;
+    if (impex_buf_reserve(out, 0)) return -1;
+    out->ptr[out->len] = '\0'; /* also when nothing was appended */
+    return 0;
 }
