@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * (a number or boolean whose bytes are not what the rules store). */
         check(jrc == 0 || (jrc == IMPEX_EFORMAT && jerr.msg[0]));
         if (jrc == 0) {
-            json_t *parsed = json_loadb(json.ptr, json.len, 0, NULL);
+            json_t *parsed = json_loadb(json.ptr, json.len, JSON_ALLOW_NUL, NULL);
             check(parsed && json_is_object(parsed));
             json_decref(parsed);
         }

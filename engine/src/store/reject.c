@@ -110,6 +110,7 @@ int impex_reject_decode(impex_slice rec, impex_reject *out, impex_err *err)
         impex_get_varint(&p, end, &n))
         goto bad;
     out->step = (size_t)step;
+    if (out->value.ptr && out->value.len > out->value_len) goto bad;
     /* Each field takes at least two bytes: a bound before allocating. */
     if (n > (uint64_t)(end - p) / 2 + 1) goto bad;
     out->fields = calloc(n + 1, sizeof *out->fields);
@@ -119,7 +120,8 @@ int impex_reject_decode(impex_slice rec, impex_reject *out, impex_err *err)
         return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     }
     for (uint64_t i = 0; i < n; i++) {
-        if (impex_get_varint(&p, end, &out->field_len[i]) || get_text(&p, end, &out->fields[i]))
+        if (impex_get_varint(&p, end, &out->field_len[i]) || get_text(&p, end, &out->fields[i]) ||
+            out->fields[i].len > out->field_len[i]) /* more kept than there was */
             goto bad;
         if (out->fields[i].len < out->field_len[i]) out->cut = 1;
         out->nfields++;
