@@ -111,6 +111,10 @@ int impex_codec_to_json(impex_slice rec, impex_buf *out, impex_err *err)
     if (rc) return rc;
     rc = impex_buf_putc(out, '{');
     for (size_t i = 0; i < n && !rc; i++) {
+        if (memchr(v[i].name, '\0', v[i].name_len)) { /* descriptors' names never hold one */
+            free(v);
+            return impex_err_set(err, IMPEX_EFORMAT, "record is damaged: a field name holds a NUL");
+        }
         if (i) rc = impex_buf_putc(out, ',');
         if (!rc) rc = impex_buf_put_json_string(out, v[i].name, v[i].name_len);
         if (!rc) rc = impex_buf_putc(out, ':');
