@@ -96,9 +96,10 @@ static int json_literal(impex_vtype t, const char *p, size_t n)
     if (i < n && (p[i] == 'e' || p[i] == 'E')) { /* map may store 1e+21 */
         i += i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-') ? 2 : 1;
         size_t x = i;
-        while (i < n && p[i] >= '0' && p[i] <= '9')
-            i++;
-        if (i == x) return 0;
+        int e = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && e < 1000)
+            e = e * 10 + (p[i++] - '0');
+        if (i == x || e > 300) return 0; /* a double's range: what map can store */
     }
     return i == n;
 }
