@@ -90,6 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * time glibc does not bound (that is regcomp's cost, not the rules'). */
         if (!nl || n > 24 || memchr(data, '\0', n) || memchr(data, '{', n) || memchr(data, '\\', n))
             return 0;
+        for (size_t k = 1; k < n; k++) /* stacked repetitions: descriptors refuse them */
+            if (memchr("*+?", data[k], 3) && memchr("*+?", data[k - 1], 3)) return 0;
         memcpy(src, data, n);
         src[n] = '\0';
         data += n + 1;

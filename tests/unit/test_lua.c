@@ -737,6 +737,7 @@ static void test_descriptor_errors(void **state)
         {"wrong_type", "'resource' must be a string"},
         {"field_type", "field 'B': 'type' must be one of"},
         {"pattern", "field 'B': 'pattern' is not a valid regex"},
+        {"stacked", "field 'B': 'pattern' repeats a repetition ('[0-9]+*')"},
         {"not_table", "must return a table (got string)"},
     };
     fixture *f = *state;

@@ -120,6 +120,37 @@ static int bad(parse_ctx *c, const char *where, const char *key, const char *wha
     return c->rc;
 }
 
+/* Whether an ERE applies a repetition to a repetition ("a++", "x*{2}"),
+ * outside bracket expressions and escapes: POSIX leaves it undefined and
+ * glibc compiles it in exponential time. */
+static int stacked_repetition(const char *p)
+{
+    int prev_rep = 0;
+    for (; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            prev_rep = 0;
+        } else if (*p == '[') {
+            p++;
+            if (*p == '^') p++;
+            if (*p == ']') p++;
+            while (*p && *p != ']')
+                p++;
+            if (!*p) return 0; /* regcomp reports the unbalanced bracket */
+            prev_rep = 0;
+        } else if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+            if (prev_rep) return 1;
+            if (*p == '{')
+                while (p[1] && *p != '}')
+                    p++;
+            prev_rep = 1;
+        } else {
+            prev_rep = 0;
+        }
+    }
+    return 0;
+}
+
 static int oom(parse_ctx *c)
 {
     c->rc = impex_err_set(c->err, IMPEX_ENOMEM, "%s: out of memory", c->relpath);
@@ -349,6 +380,13 @@ static int parse_rule(lua_State *L, parse_ctx *c, int idx, size_t i, impex_field
     if (get_bool(L, c, idx, "multi", where, &r->multi)) return c->rc;
 
     if (get_string(L, c, idx, "pattern", where, &r->pattern_src)) return c->rc;
+    if (r->pattern_src && stacked_repetition(r->pattern_src)) {
+        c->rc = impex_err_set(c->err, IMPEX_EDESC,
+                              "%s: %s'pattern' repeats a repetition ('%s'): glibc's regcomp takes "
+                              "exponential time on such patterns; write one operator",
+                              c->relpath, where, r->pattern_src);
+        return c->rc;
+    }
     if (r->pattern_src) {
         size_t n = strlen(r->pattern_src) + 5;
         char *anchored = malloc(n);
