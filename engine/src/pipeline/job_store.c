@@ -91,7 +91,9 @@ int impex_job_load(impex_engine *e, const char *tenant, uint64_t id, impex_job *
     /* Records written before steps had their own carry them inline. */
     if (!rc && !(*out)->nsteps) {
         int src = impex_step_scan(txn, id, add_step, *out, err);
-        if (src != IMPEX_ENOTFOUND) rc = src;
+        if (src && src != IMPEX_ENOTFOUND)
+            rc = impex_err_set(err, src, "job %llu: %s", (unsigned long long)id,
+                               src == IMPEX_ENOMEM ? "out of memory" : "a step record is damaged");
     }
     impex_txn_abort(txn);
     if (rc && *out && rc != IMPEX_ENOTFOUND) {
