@@ -236,6 +236,15 @@ static int dump(json_t *root, impex_buf *out)
     char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!text) return IMPEX_ENOMEM;
+    /* jansson 2.14 can hand back a text that lost a separator when an
+     * allocation failed half way (found by the allocation-failure test): a
+     * record that does not read back is never stored. */
+    json_t *back = json_loads(text, 0, NULL);
+    json_decref(back);
+    if (!back) {
+        free(text);
+        return IMPEX_ENOMEM;
+    }
     int rc = impex_buf_puts(out, text);
     free(text);
     return rc;
