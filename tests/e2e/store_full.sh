@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib/common.sh"
 
 python3 "$GEN" "$WORK/catalog.zip" --products 20000 --categories 5
-IMPEX_MAP_SIZE=4000000 run_impex 1 import --group catalog "$WORK/catalog.zip"
+IMPEX_MAP_SIZE=2000000 run_impex 1 import --group catalog "$WORK/catalog.zip"
 expect_contains "store failure named" "the store is full" "$ERR"
 run_impex 0 job 1 --json
 expect_eq "job left resumable" IMPORTING "$(jq -r .status <<<"$OUT")"

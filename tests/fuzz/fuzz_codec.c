@@ -1,12 +1,14 @@
 /* The record decoder reads bytes from the store that may be damaged: any
- * input is refused with IMPEX_EFORMAT or decodes into values that lie inside
- * it, render as one valid JSON object (or are refused as damaged), and
- * encode back to the same values. */
+ * input (either version, read with a fixed dictionary and key) is refused
+ * with IMPEX_EFORMAT or decodes into values that lie inside it, the
+ * dictionary or the key, render as one valid JSON object (or are refused as
+ * damaged), and encode back to the same values. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/codec.h"
+#include "store/dict.h"
 
 #include <jansson.h>
 
@@ -28,16 +30,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy) return 0;
     memcpy(copy, data, size);
     impex_slice rec = {(const char *)copy, size};
+    static const char names[] = "\x01\x04"
+                                "Code\x05"
+                                "Price\x01"
+                                "Q\x03"
+                                "Tag\x00\x02"
+                                "Zz";
+    static const char keyb[] = "Master\0"
+                               "P-1";
+    impex_slice key = {keyb, sizeof keyb - 1};
+    impex_dict *dict = NULL;
+    check(impex_dict_parse((impex_slice){names, sizeof names - 1}, &dict, NULL) == 0);
 
     impex_value *vals = NULL;
     size_t n = 0;
     impex_err err;
     impex_err_clear(&err);
-    int rc = impex_codec_decode(rec, &vals, &n, &err);
+    int rc = impex_codec_decode(dict, key, rec, &vals, &n, &err);
     impex_buf json = {0};
     impex_err jerr;
     impex_err_clear(&jerr);
-    int jrc = impex_codec_to_json(rec, &json, &jerr);
+    int jrc = impex_codec_to_json(dict, key, rec, &json, &jerr);
     if (rc) {
         check(rc == IMPEX_EFORMAT && err.code == rc && err.msg[0]);
         check(jrc != 0); /* the renderer refuses what the decoder refuses */
@@ -55,17 +68,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_decref(parsed);
         }
         for (size_t i = 0; i < n; i++) {
-            check(inside(vals[i].name, vals[i].name_len, copy, size));
-            check(inside(vals[i].ptr, vals[i].len, copy, size));
+            impex_slice nm;
+            check(inside(vals[i].name, vals[i].name_len, copy, size) ||
+                  (impex_dict_name(dict, vals[i].id, &nm) && nm.ptr == vals[i].name));
+            check(inside(vals[i].ptr, vals[i].len, copy, size) ||
+                  inside(vals[i].ptr, vals[i].len, (const uint8_t *)keyb, sizeof keyb - 1) ||
+                  inside(vals[i].ptr, vals[i].len, (const uint8_t *)(vals + n), 48 * n) ||
+                  (vals[i].type == IMPEX_V_BOOL || vals[i].type == IMPEX_V_NULL));
             check(vals[i].type <= IMPEX_V_LIST);
         }
+        /* Version 1 keeps its field order when written by name. */
+        for (size_t i = 0; size && copy[0] == IMPEX_CODEC_V1 && i < n; i++)
+            vals[i].id = 0;
         impex_buf again = {0};
-        check(impex_codec_encode(vals, n, &again) == 0);
+        check(impex_codec_encode(vals, n, key, &again) == 0);
         /* Varints may be over-long in the input; the re-encoding is canonical,
          * so compare by decoding it. */
         impex_value *vals2 = NULL;
         size_t n2 = 0;
-        check(impex_codec_decode((impex_slice){again.ptr, again.len}, &vals2, &n2, &err) == 0);
+        check(impex_codec_decode(dict, key, (impex_slice){again.ptr, again.len}, &vals2, &n2,
+                                 &err) == 0);
         check(n2 == n);
         for (size_t i = 0; i < n; i++) {
             check(vals2[i].type == vals[i].type && vals2[i].len == vals[i].len);
@@ -79,5 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(vals);
     free(json.ptr);
     free(copy);
+    impex_dict_free(dict);
     return 0;
 }

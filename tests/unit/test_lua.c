@@ -48,7 +48,7 @@ static int teardown(void **state)
 
 static impex_value val(const char *name, impex_vtype type, const char *text)
 {
-    impex_value v = {name, strlen(name), type, text, text ? strlen(text) : 0};
+    impex_value v = {name, strlen(name), type, text, text ? strlen(text) : 0, 0};
     return v;
 }
 
@@ -813,18 +813,21 @@ static void test_map_stock(void **state)
         val("Name", IMPEX_V_STRING, "Widget"),
     };
     impex_buf rec = {0}, out = {0};
-    assert_int_equal(impex_codec_encode(stored, 3, &rec), 0);
+    assert_int_equal(impex_codec_encode(stored, 3, (impex_slice){0}, &rec), 0);
     impex_slice existing = {rec.ptr, rec.len};
     impex_value row[] = {
         val("SKU", IMPEX_V_STRING, "A1"),       val("Delta", IMPEX_V_INT, "5"),
         val("Price", IMPEX_V_DECIMAL, "12.50"), val("Tags", IMPEX_V_LIST, "a\rb"),
         val("Active", IMPEX_V_BOOL, "true"),    val("Day", IMPEX_V_STRING, "2024-01-31"),
     };
-    assert_int_equal(impex_script_map(s, row, 6, &existing, &out, &f->err), 0);
+    assert_int_equal(impex_script_map(s, row, 6, &existing, NULL, (impex_slice){0}, &out, &f->err),
+                     0);
 
     impex_value *v;
     size_t n;
-    assert_int_equal(impex_codec_decode((impex_slice){out.ptr, out.len}, &v, &n, &f->err), 0);
+    assert_int_equal(impex_codec_decode(NULL, (impex_slice){0}, (impex_slice){out.ptr, out.len}, &v,
+                                        &n, &f->err),
+                     0);
     assert_int_equal(n, 10);
     expect_field(&v[0], "SKU", IMPEX_V_STRING, "A1");
     expect_field(&v[1], "Stock", IMPEX_V_INT, "15");
@@ -843,8 +846,10 @@ static void test_map_stock(void **state)
     row[1] = val("Delta", IMPEX_V_INT, "-3");
     row[2] = val("Price", IMPEX_V_DECIMAL, "0.05");
     row[5] = val("Day", IMPEX_V_STRING, "2023-02-29");
-    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), 0);
-    assert_int_equal(impex_codec_decode((impex_slice){out.ptr, out.len}, &v, &n, &f->err), 0);
+    assert_int_equal(impex_script_map(s, row, 6, NULL, NULL, (impex_slice){0}, &out, &f->err), 0);
+    assert_int_equal(impex_codec_decode(NULL, (impex_slice){0}, (impex_slice){out.ptr, out.len}, &v,
+                                        &n, &f->err),
+                     0);
     expect_field(&v[1], "Stock", IMPEX_V_INT, "-3");
     expect_field(&v[2], "Name", IMPEX_V_STRING, "new");
     expect_field(&v[3], "Price", IMPEX_V_DECIMAL, "0.1");
@@ -854,8 +859,10 @@ static void test_map_stock(void **state)
     /* Strings given to typed fields keep the type only when valid, normalised. */
     impex_buf_reset(&out);
     row[0] = val("SKU", IMPEX_V_STRING, "TXT");
-    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), 0);
-    assert_int_equal(impex_codec_decode((impex_slice){out.ptr, out.len}, &v, &n, &f->err), 0);
+    assert_int_equal(impex_script_map(s, row, 6, NULL, NULL, (impex_slice){0}, &out, &f->err), 0);
+    assert_int_equal(impex_codec_decode(NULL, (impex_slice){0}, (impex_slice){out.ptr, out.len}, &v,
+                                        &n, &f->err),
+                     0);
     assert_int_equal(n, 9);
     expect_field(&v[0], "SKU", IMPEX_V_STRING, "TXT");
     expect_field(&v[1], "Stock", IMPEX_V_INT, "7");
@@ -871,19 +878,22 @@ static void test_map_stock(void **state)
     /* Rejections leave out untouched. */
     size_t len = out.len;
     row[0] = val("SKU", IMPEX_V_STRING, "FN");
-    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), IMPEX_EREJECT);
+    assert_int_equal(impex_script_map(s, row, 6, NULL, NULL, (impex_slice){0}, &out, &f->err),
+                     IMPEX_EREJECT);
     assert_string_equal(f->err.msg,
                         "descriptors/catalog/stock.lua: map: field 'Stock': cannot store a "
                         "function value");
     row[0] = val("SKU", IMPEX_V_STRING, "NIL");
-    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), IMPEX_EREJECT);
+    assert_int_equal(impex_script_map(s, row, 6, NULL, NULL, (impex_slice){0}, &out, &f->err),
+                     IMPEX_EREJECT);
     assert_string_equal(f->err.msg, "nothing to store for NIL");
     assert_int_equal(out.len, len);
 
     /* A runtime error in map (Delta missing: nil arithmetic) is a rejection too. */
     row[0] = val("SKU", IMPEX_V_STRING, "A1");
     row[1] = val("Delta", IMPEX_V_NULL, NULL);
-    assert_int_equal(impex_script_map(s, row, 6, NULL, &out, &f->err), IMPEX_EREJECT);
+    assert_int_equal(impex_script_map(s, row, 6, NULL, NULL, (impex_slice){0}, &out, &f->err),
+                     IMPEX_EREJECT);
     assert_prefix(f->err.msg, "descriptors/catalog/stock.lua:");
     assert_has(f->err.msg, "attempt to perform arithmetic on a nil value");
     assert_int_equal(out.len, len);

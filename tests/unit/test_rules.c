@@ -204,7 +204,7 @@ static void codec_values(void **state)
         /* Followed by other bytes, as inside an encoded record. */
         char buf[64];
         snprintf(buf, sizeof buf, "%s999", cases[i].text);
-        impex_value in = {"F", 1, cases[i].type, buf, strlen(cases[i].text)};
+        impex_value in = {"F", 1, cases[i].type, buf, strlen(cases[i].text), 0};
         int rc = impex_rule_check_value(&r, &in, &scratch, &out, &err);
         if (!cases[i].want) {
             if (rc != IMPEX_EREJECT) fail_msg("%s accepted", cases[i].text);
@@ -217,13 +217,13 @@ static void codec_values(void **state)
     impex_field_rule list = rule(IMPEX_V_STRING);
     list.multi = 1;
     list.maxlen = 2;
-    impex_value l = {"F", 1, IMPEX_V_LIST, "ab\rc", 4};
+    impex_value l = {"F", 1, IMPEX_V_LIST, "ab\rc", 4, 0};
     assert_int_equal(impex_rule_check_value(&list, &l, &scratch, &out, &err), 0);
     assert_int_equal(out.type, IMPEX_V_LIST);
     l.ptr = "ab\rcde";
     l.len = 6;
     assert_int_equal(impex_rule_check_value(&list, &l, &scratch, &out, &err), IMPEX_EREJECT);
-    impex_value none = {"F", 1, IMPEX_V_NULL, NULL, 0};
+    impex_value none = {"F", 1, IMPEX_V_NULL, NULL, 0, 0};
     list.required = 1;
     assert_int_equal(impex_rule_check_value(&list, &none, &scratch, &out, &err), IMPEX_EREJECT);
 }

@@ -1069,7 +1069,7 @@ static int walk_entry_cb(void *ctx, const char *db, impex_slice key, impex_slice
     char why[200];
     (void)db;
     w->entries[w->ndbs - 1]++;
-    if (impex_store_check_entry(db, key, val, why, sizeof why)) w->damage++;
+    if (impex_store_check_entry(db, NULL, key, val, why, sizeof why)) w->damage++;
     return 0;
 }
 
@@ -1110,29 +1110,31 @@ static void test_walk_and_check(void **state)
 
     char why[200];
     impex_slice k8 = {"\0\0\0\0\0\0\0\1", 8}, k16 = {"\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\1", 16};
-    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"t\0k", 3},
+    assert_int_equal(impex_store_check_entry("r:P", NULL, (impex_slice){"t\0k", 3},
                                              (impex_slice){rec, sizeof rec}, why, sizeof why),
                      0);
-    assert_int_equal(
-        impex_store_check_entry("r:P", S("tk"), (impex_slice){rec, sizeof rec}, why, sizeof why),
-        IMPEX_EFORMAT);
-    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"\0k", 2},
+    assert_int_equal(impex_store_check_entry("r:P", NULL, S("tk"), (impex_slice){rec, sizeof rec},
+                                             why, sizeof why),
+                     IMPEX_EFORMAT);
+    assert_int_equal(impex_store_check_entry("r:P", NULL, (impex_slice){"\0k", 2},
                                              (impex_slice){rec, sizeof rec}, why, sizeof why),
                      IMPEX_EFORMAT);
-    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"t\0", 2},
+    assert_int_equal(impex_store_check_entry("r:P", NULL, (impex_slice){"t\0", 2},
                                              (impex_slice){rec, sizeof rec}, why, sizeof why),
                      IMPEX_EFORMAT);
-    assert_int_equal(impex_store_check_entry("r:P", (impex_slice){"t\0k", 3},
+    assert_int_equal(impex_store_check_entry("r:P", NULL, (impex_slice){"t\0k", 3},
                                              (impex_slice){rec, sizeof rec - 1}, why, sizeof why),
                      IMPEX_EFORMAT);
-    assert_int_equal(impex_store_check_entry("jobs", k8, S("{}"), why, sizeof why), 0);
-    assert_int_equal(impex_store_check_entry("jobs", k16, S("{}"), why, sizeof why), IMPEX_EFORMAT);
-    assert_int_equal(impex_store_check_entry("rejects", k16, S("{\"a\":"), why, sizeof why),
+    assert_int_equal(impex_store_check_entry("jobs", NULL, k8, S("{}"), why, sizeof why), 0);
+    assert_int_equal(impex_store_check_entry("jobs", NULL, k16, S("{}"), why, sizeof why),
                      IMPEX_EFORMAT);
-    assert_int_equal(impex_store_check_entry("batches", k16, S("{\"rows\":1}"), why, sizeof why),
-                     0);
-    assert_int_equal(impex_store_check_entry("meta", S("next_job_id"), S("1234"), why, sizeof why),
+    assert_int_equal(impex_store_check_entry("rejects", NULL, k16, S("{\"a\":"), why, sizeof why),
                      IMPEX_EFORMAT);
+    assert_int_equal(
+        impex_store_check_entry("batches", NULL, k16, S("{\"rows\":1}"), why, sizeof why), 0);
+    assert_int_equal(
+        impex_store_check_entry("meta", NULL, S("next_job_id"), S("1234"), why, sizeof why),
+        IMPEX_EFORMAT);
 }
 
 /* A full disk is named as such (not "Input/output error"). Needs a small

@@ -88,6 +88,15 @@ int cli_exit_for(const impex_job *job)
     }
 }
 
+/* What the applied rows did to the store (imported = the sum). */
+static void print_changes(const impex_counts *c, const char *indent)
+{
+    if (!c->imported) return;
+    printf("%screated %llu, updated %llu, unchanged %llu, deleted %llu\n", indent,
+           (unsigned long long)c->created, (unsigned long long)c->updated,
+           (unsigned long long)c->unchanged, (unsigned long long)c->deleted);
+}
+
 void cli_print_job(const cli *c, const impex_job *job, int verbose)
 {
     if (c->json) {
@@ -100,6 +109,7 @@ void cli_print_job(const cli *c, const impex_job *job, int verbose)
            (unsigned long long)job->id, impex_job_status_name(job->status),
            (unsigned long long)job->counts.rows, (unsigned long long)job->counts.imported,
            (unsigned long long)job->counts.rejected, (unsigned long long)job->batches);
+    print_changes(&job->counts, "  ");
     if (verbose) {
         printf("  group %s, file %s, tenant %s\n", job->group, job->source, job->tenant);
         printf("  created %s  started %s  finished %s\n", job->created,
@@ -114,6 +124,7 @@ void cli_print_job(const cli *c, const impex_job *job, int verbose)
                s->resource, s->entry, impex_job_status_name(s->status),
                (unsigned long long)s->counts.rows, (unsigned long long)s->counts.imported,
                (unsigned long long)s->counts.rejected);
+        print_changes(&s->counts, "    ");
         if (s->details) printf("    %s\n", s->details);
     }
     for (size_t i = 0; i < job->nmessages; i++) {

@@ -160,11 +160,11 @@ int cmd_errors(cli *c)
     return status;
 }
 
-static void print_fields(impex_slice rec)
+static void print_fields(const impex_dict *dict, impex_slice key, impex_slice rec)
 {
     impex_value *v;
     size_t n;
-    if (impex_codec_decode(rec, &v, &n, NULL)) return;
+    if (impex_codec_decode(dict, key, rec, &v, &n, NULL)) return;
     for (size_t i = 0; i < n; i++) {
         printf("%.*s: ", (int)v[i].name_len, v[i].name);
         for (size_t k = 0; k < v[i].len; k++)
@@ -184,17 +184,18 @@ int cmd_get(cli *c)
     if (cli_open_read(c, &e)) return EXIT_ENGINE;
     impex_err err;
     impex_buf key = {0}, rec = {0}, out = {0};
+    impex_dict *dict = NULL;
     impex_err_clear(&err);
     int rc = impex_key_from_text(c->argv[1], &key);
-    if (!rc)
-        rc = impex_engine_get_record(e, c->argv[0], c->tenant, (impex_slice){key.ptr, key.len},
-                                     &rec, &err);
+    impex_slice k = {key.ptr, key.len};
+    if (!rc) rc = impex_engine_get_record(e, c->argv[0], c->tenant, k, &rec, &dict, &err);
     impex_slice val = {rec.ptr, rec.len};
-    if (!rc && c->json) rc = impex_codec_to_json(val, &out, &err);
+    if (!rc && c->json) rc = impex_codec_to_json(dict, k, val, &out, &err);
     if (!rc && c->json)
         printf("%s\n", out.ptr);
     else if (!rc)
-        print_fields(val);
+        print_fields(dict, k, val);
+    impex_dict_free(dict);
     if (rc == IMPEX_ENOTFOUND)
         fprintf(stderr, "impex: no %s record with key %s for tenant %s\n", c->argv[0], c->argv[1],
                 c->tenant);
@@ -227,12 +228,11 @@ int cmd_count(cli *c)
     return rc ? EXIT_ENGINE : EXIT_OK;
 }
 
-static int dump_one(void *ctx, impex_slice key, impex_slice val)
+static int dump_one(void *ctx, const impex_dict *dict, impex_slice key, impex_slice val)
 {
     impex_buf *out = ctx;
-    (void)key;
     impex_buf_reset(out);
-    if (impex_codec_to_json(val, out, NULL)) return IMPEX_EFORMAT;
+    if (impex_codec_to_json(dict, key, val, out, NULL)) return IMPEX_EFORMAT;
     impex_buf_putc(out, '\n');
     return fwrite(out->ptr, 1, out->len, stdout) == out->len ? 0 : IMPEX_EIO;
 }

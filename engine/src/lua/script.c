@@ -54,6 +54,8 @@ struct impex_script {
     const impex_value *vals;
     size_t n;
     const impex_slice *existing;
+    const impex_dict *dict; /* existing's field dictionary, and its key */
+    impex_slice key;
     impex_buf *out;
     impex_err *err;
     int rc;
@@ -320,34 +322,25 @@ static void push_row(lua_State *L, impex_script *s)
     lua_remove(L, cidx);
 }
 
-/* Pushes a stored record (store/codec.h layout) as a row table. Parsed here
- * rather than with impex_codec_decode, which allocates for every call. */
+/* Pushes a stored record (store/codec.h) as a row table, walking it with
+ * the codec's iterator (no allocation per call). */
 static int push_record(lua_State *L, impex_script *s, impex_slice rec)
 {
-    const char *p = rec.ptr, *end = rec.ptr + rec.len;
-    uint64_t count, nlen, vlen;
-    if (rec.len < 2 || *p++ != IMPEX_CODEC_VERSION || impex_get_varint(&p, end, &count) ||
-        count > rec.len)
-        return -1;
+    impex_codec_iter it;
+    impex_value v;
+    int more;
+    if (impex_codec_iter_init(&it, s->dict, s->key, rec, NULL)) return -1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->rec_names.ref);
     int cidx = lua_gettop(L);
-    lua_createtable(L, 0, count > INT_MAX ? INT_MAX : (int)count);
-    for (uint64_t i = 0; i < count; i++) {
-        if (impex_get_varint(&p, end, &nlen) || nlen >= (uint64_t)(end - p)) return -1;
-        const char *name = p;
-        p += nlen;
-        unsigned type = (unsigned char)*p++;
-        if (type > IMPEX_V_LIST || impex_get_varint(&p, end, &vlen) || vlen > (uint64_t)(end - p))
-            return -1;
-        if (type != IMPEX_V_NULL && vlen) {
-            push_name(L, &s->rec_names, cidx, name, (size_t)nlen);
-            push_value(L, (impex_vtype)type, p, (size_t)vlen);
-            lua_rawset(L, -3);
-        }
-        p += vlen;
+    lua_createtable(L, 0, 16);
+    while ((more = impex_codec_next(&it, &v, NULL)) == 1) {
+        if (v.type == IMPEX_V_NULL || !v.len) continue;
+        push_name(L, &s->rec_names, cidx, v.name, v.name_len);
+        push_value(L, v.type, v.ptr, v.len);
+        lua_rawset(L, -3);
     }
     lua_remove(L, cidx);
-    return p == end ? 0 : -1;
+    return more;
 }
 
 /* --- Lua values -> record ----------------------------------------------- */
@@ -582,7 +575,9 @@ static int encode_result(impex_script *s, lua_State *L, int t, int names)
         n++;
     }
     size_t mark = s->out->len;
-    if (impex_codec_encode(s->outv, n, s->out)) {
+    for (size_t i = 0; i < n; i++)
+        s->outv[i].id = 0; /* by name: the writer numbers them */
+    if (impex_codec_encode(s->outv, n, (impex_slice){0}, s->out)) {
         s->out->len = mark; /* leave no half record behind */
         if (s->out->ptr) s->out->ptr[mark] = '\0';
         return s->rc = impex_err_set(s->err, IMPEX_ENOMEM, "out of memory");
@@ -769,12 +764,15 @@ int impex_script_validate(impex_script *s, const impex_value *vals, size_t n, im
 }
 
 int impex_script_map(impex_script *s, const impex_value *vals, size_t n,
-                     const impex_slice *existing, impex_buf *out, impex_err *err)
+                     const impex_slice *existing, const impex_dict *dict, impex_slice key,
+                     impex_buf *out, impex_err *err)
 {
     if (!s->d->has_map) return impex_err_set(err, IMPEX_EUSAGE, "%s has no map", s->d->path);
     s->vals = vals;
     s->n = n;
     s->existing = existing;
+    s->dict = dict;
+    s->key = key;
     s->out = out;
     return run(s, map_tramp, err);
 }

@@ -33,9 +33,11 @@ void impex_script_free(impex_script *s);
  * reason is "script:line: message"). Does nothing when d has no validate. */
 int impex_script_validate(impex_script *s, const impex_value *vals, size_t n, impex_err *err);
 
-/* Runs map; appends the encoded record (store/codec.h) to out.
- * existing may be NULL. 0, or IMPEX_EREJECT with the reason. */
+/* Runs map; appends the encoded record (store/codec.h, every field by name)
+ * to out. existing (may be NULL) is the stored record, read with the
+ * resource's dictionary dict and its key. 0, or IMPEX_EREJECT with the reason. */
 int impex_script_map(impex_script *s, const impex_value *vals, size_t n,
-                     const impex_slice *existing, impex_buf *out, impex_err *err);
+                     const impex_slice *existing, const impex_dict *dict, impex_slice key,
+                     impex_buf *out, impex_err *err);
 
 #endif

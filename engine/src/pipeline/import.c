@@ -305,10 +305,13 @@ static void free_run(run_ctx *r)
             impex_step_free_header(&r->steps[s]);
             impex_script_free(r->steps[s].script);
             free(r->steps[s].name_len);
+            free(r->steps[s].ids);
+            impex_dict_free(r->steps[s].dict);
             impex_descriptor_free(r->steps[s].d);
         }
     free(r->steps);
     free(r->descs);
+    free(r->dicts);
     free(r->rejected0);
     free(r->vals);
     free(r->present);
@@ -320,6 +323,42 @@ static void free_run(run_ctx *r)
     impex_archive_close(r->archive);
     impex_lua_free(r->lua);
     impex_scriptset_free(r->scripts); /* after every state made from it */
+}
+
+/* Numbers every step's fields in its resource's dictionary, adding the
+ * names a descriptor brings (one short commit before any row). */
+static int load_dicts(impex_engine *e, run_ctx *r, impex_err *err)
+{
+    size_t n = r->job->nsteps;
+    impex_txn *txn = NULL;
+    impex_slice *names = NULL;
+    int rc = IMPEX_OK;
+    if (!(r->dicts = calloc(n + 1, sizeof *r->dicts)))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    if ((rc = impex_txn_begin(e->store, 1, &txn, err))) return rc;
+    for (size_t s = 0; !rc && s < n; s++) {
+        step_ctx *sc = &r->steps[s];
+        if (!sc->d) continue;
+        free(names);
+        names = calloc(sc->d->nfields + 1, sizeof *names);
+        sc->ids = calloc(sc->d->nfields + 1, sizeof *sc->ids);
+        if (!names || !sc->ids) {
+            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t f = 0; f < sc->d->nfields; f++)
+            names[f] = (impex_slice){sc->d->fields[f].name, sc->name_len[f]};
+        rc = impex_dict_extend(txn, sc->d->resource, names, sc->d->nfields, &sc->dict, err);
+        for (size_t f = 0; !rc && f < sc->d->nfields; f++)
+            sc->ids[f] = impex_dict_id(sc->dict, names[f].ptr, names[f].len);
+        r->dicts[s] = sc->dict;
+    }
+    free(names);
+    if (rc) {
+        impex_txn_abort(txn);
+        return rc;
+    }
+    return impex_txn_commit(txn, err);
 }
 
 /* The writer's own Lua state (map runs on the writer thread), over the
@@ -449,6 +488,7 @@ static int import_pass(impex_engine *e, run_ctx *r, impex_err *err)
     impex_writer w = {.engine = e,
                       .job = job,
                       .descs = r->descs,
+                      .dicts = r->dicts,
                       .lua_new = writer_lua,
                       .lua_ctx = r,
                       .queue = &q};
@@ -527,6 +567,7 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
             job->steps[s].status = IMPEX_JOB_IMPORTING;
         rc = impex_store_ensure_resource(e->store, job->steps[s].resource, err);
     }
+    if (!rc) rc = load_dicts(e, &r, err);
     if (!rc) rc = impex_job_save(e, job, &r.headers, err);
     if (rc) goto done;
     r.resume = job->cp;

@@ -217,17 +217,54 @@ static json_t *str_or_null(const char *s)
     return s && *s ? text(s) : json_null();
 }
 
+static uint64_t get_u64(json_t *obj, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(obj, key));
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+/* The counters, as members of the job or step object. */
+static json_t *counts_json(const impex_counts *c)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rows", (json_int_t)c->rows, "imported",
+                     (json_int_t)c->imported, "created", (json_int_t)c->created, "updated",
+                     (json_int_t)c->updated, "unchanged", (json_int_t)c->unchanged, "deleted",
+                     (json_int_t)c->deleted, "rejected", (json_int_t)c->rejected);
+}
+
+static void counts_read(json_t *o, impex_counts *c)
+{
+    c->rows = get_u64(o, "rows");
+    c->imported = get_u64(o, "imported");
+    c->created = get_u64(o, "created"); /* before version 2 these were timestamps: 0 */
+    c->updated = get_u64(o, "updated");
+    c->unchanged = get_u64(o, "unchanged");
+    c->deleted = get_u64(o, "deleted");
+    c->rejected = get_u64(o, "rejected");
+}
+
+/* a with b's members after its own (both consumed); NULL if either is. */
+static json_t *join(json_t *a, json_t *b)
+{
+    if (!a || !b || json_object_update(a, b)) {
+        json_decref(a);
+        a = NULL;
+    }
+    json_decref(b);
+    return a;
+}
+
 static json_t *step_json(const impex_step *s)
 {
     json_t *cols = json_array();
     for (size_t c = 0; cols && c < s->ncolumns; c++)
         json_array_append_new(cols, text(s->columns[c]));
-    return json_pack(
-        "{s:o, s:o, s:o, s:I, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "resource", text(s->resource),
-        "descriptor", text(s->descriptor), "entry", text(s->entry), "index", (json_int_t)s->index,
-        "status", impex_job_status_name(s->status), "isComplete", impex_job_status_final(s->status),
-        "rows", (json_int_t)s->counts.rows, "imported", (json_int_t)s->counts.imported, "rejected",
-        (json_int_t)s->counts.rejected, "stateDetails", str_or_null(s->details), "columns", cols);
+    json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:s, s:b}", "resource", text(s->resource),
+                          "descriptor", text(s->descriptor), "entry", text(s->entry), "index",
+                          (json_int_t)s->index, "status", impex_job_status_name(s->status),
+                          "isComplete", impex_job_status_final(s->status));
+    return join(join(o, counts_json(&s->counts)),
+                json_pack("{s:o, s:o}", "stateDetails", str_or_null(s->details), "columns", cols));
 }
 
 static int dump(json_t *root, impex_buf *out)
@@ -284,27 +321,22 @@ static int job_json(const impex_job *j, int with_steps, impex_buf *out)
                            "token", (json_int_t)j->cp.token.pos[0], (json_int_t)j->cp.token.pos[1],
                            (json_int_t)j->cp.token.pos[2]);
     json_t *root = json_pack(
-        "{s:I, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
-        "s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-        "id", (json_int_t)j->id, "type", j->type == IMPEX_JOB_EXPORT ? "export" : "import",
-        "tenant", text(j->tenant), "group", text(j->group), "source", text(j->source), "file",
-        str_or_null(j->file), "status", impex_job_status_name(j->status), "isComplete",
-        impex_job_status_final(j->status), "strategy", str_or_null(j->strategy), "operation",
-        str_or_null(j->operation), "maxErrors", (json_int_t)j->max_errors, "batchSize",
-        (json_int_t)j->batch_size, "rows", (json_int_t)j->counts.rows, "imported",
-        (json_int_t)j->counts.imported, "rejected", (json_int_t)j->counts.rejected, "batches",
-        (json_int_t)j->batches, "checkpoint", cp, "resources", steps, "scripts", scripts,
-        "messages", msgs, "created", str_or_null(j->created), "started", str_or_null(j->started),
-        "updated", str_or_null(j->updated), "finished", str_or_null(j->finished));
+        "{s:I, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:I, s:I}", "id", (json_int_t)j->id,
+        "type", j->type == IMPEX_JOB_EXPORT ? "export" : "import", "tenant", text(j->tenant),
+        "group", text(j->group), "source", text(j->source), "file", str_or_null(j->file), "status",
+        impex_job_status_name(j->status), "isComplete", impex_job_status_final(j->status),
+        "strategy", str_or_null(j->strategy), "operation", str_or_null(j->operation), "maxErrors",
+        (json_int_t)j->max_errors, "batchSize", (json_int_t)j->batch_size);
+    root = join(root, counts_json(&j->counts));
+    root = join(root,
+                json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "batches",
+                          (json_int_t)j->batches, "checkpoint", cp, "resources", steps, "scripts",
+                          scripts, "messages", msgs, "createdAt", str_or_null(j->created),
+                          "startedAt", str_or_null(j->started), "updatedAt",
+                          str_or_null(j->updated), "finishedAt", str_or_null(j->finished)));
     if (root && !with_steps)
         json_object_set_new(root, "steps", json_integer((json_int_t)j->nsteps));
     return dump(root, out);
-}
-
-static uint64_t get_u64(json_t *obj, const char *key)
-{
-    json_int_t v = json_integer_value(json_object_get(obj, key));
-    return v > 0 ? (uint64_t)v : 0;
 }
 
 /* Appends the step described by v. */
@@ -318,9 +350,7 @@ static int parse_step(impex_job *j, json_t *v)
     impex_step *s = &j->steps[j->nsteps - 1];
     if (status_from_name(json_string_value(json_object_get(v, "status")), &s->status))
         return IMPEX_EFORMAT;
-    s->counts.rows = get_u64(v, "rows");
-    s->counts.imported = get_u64(v, "imported");
-    s->counts.rejected = get_u64(v, "rejected");
+    counts_read(v, &s->counts);
     s->details = dup_or_null(json_string_value(json_object_get(v, "stateDetails")));
     size_t c;
     json_t *col;
@@ -350,6 +380,24 @@ int impex_job_add_step_json(impex_job *j, const char *text, size_t len, impex_er
         return impex_err_set(err, rc,
                              rc == IMPEX_ENOMEM ? "out of memory" : "job step record is damaged");
     return IMPEX_OK;
+}
+
+void impex_counts_add(impex_counts *to, const impex_counts *c)
+{
+    to->rows += c->rows;
+    to->imported += c->imported;
+    to->rejected += c->rejected;
+    to->created += c->created;
+    to->updated += c->updated;
+    to->unchanged += c->unchanged;
+    to->deleted += c->deleted;
+}
+
+/* A timestamp by its name, or by its name before version 2 of the counters. */
+static json_t *stamp(json_t *root, const char *name, const char *old)
+{
+    json_t *v = json_object_get(root, name);
+    return v ? v : json_object_get(root, old);
 }
 
 static void copy_time(char dst[32], json_t *v)
@@ -389,9 +437,7 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     j->max_errors = get_u64(root, "maxErrors");
     j->batch_size = get_u64(root, "batchSize");
     if (status_from_name(json_string_value(json_object_get(root, "status")), &j->status)) goto bad;
-    j->counts.rows = get_u64(root, "rows");
-    j->counts.imported = get_u64(root, "imported");
-    j->counts.rejected = get_u64(root, "rejected");
+    counts_read(root, &j->counts);
     j->batches = get_u64(root, "batches");
     json_t *cp = json_object_get(root, "checkpoint");
     const char *phase = json_string_value(json_object_get(cp, "phase"));
@@ -434,10 +480,10 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
             goto bad;
         }
     }
-    copy_time(j->created, json_object_get(root, "created"));
-    copy_time(j->started, json_object_get(root, "started"));
-    copy_time(j->updated, json_object_get(root, "updated"));
-    copy_time(j->finished, json_object_get(root, "finished"));
+    copy_time(j->created, stamp(root, "createdAt", "created"));
+    copy_time(j->started, stamp(root, "startedAt", "started"));
+    copy_time(j->updated, stamp(root, "updatedAt", "updated"));
+    copy_time(j->finished, stamp(root, "finishedAt", "finished"));
     json_decref(root);
     *out = j;
     return IMPEX_OK;

@@ -35,9 +35,13 @@ const char *impex_job_status_name(impex_job_status s);
 /* Whether s is final (isComplete for pollers). */
 int impex_job_status_final(impex_job_status s);
 
+/* imported = created + updated + unchanged + deleted: the rows applied. */
 typedef struct impex_counts {
     uint64_t rows, imported, rejected;
+    uint64_t created, updated, unchanged, deleted;
 } impex_counts;
+
+void impex_counts_add(impex_counts *to, const impex_counts *c);
 
 /* One step: one zip entry run through one descriptor. */
 typedef struct impex_step {
@@ -126,9 +130,10 @@ int impex_job_clone(const impex_job *j, impex_job **out);
 void impex_job_now(char dst[32]);
 
 /* JSON: the shape pollers expect (id, type, status, isComplete, rows,
- * imported, rejected, batches, checkpoint, resources[{resource, status,
- * isComplete, rows, imported, rejected, stateDetails}], scripts, messages,
- * timestamps). Text that is not UTF-8 is written visibly (\xHH). */
+ * imported, created, updated, unchanged, deleted, rejected, batches,
+ * checkpoint, resources[{resource, status, isComplete, the same counts,
+ * stateDetails}], scripts, messages, createdAt/startedAt/updatedAt/finishedAt). Text that is not
+ * UTF-8 is written visibly (\xHH). */
 int impex_job_to_json(const impex_job *j, impex_buf *out);
 /* The job as stored: everything but its steps (stored one record each, so a
  * commit rewrites only the steps it changed), with "steps": their number. */

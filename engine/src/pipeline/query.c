@@ -29,9 +29,10 @@ int impex_engine_count(impex_engine *e, const char *resource, const char *tenant
 }
 
 int impex_engine_get_record(impex_engine *e, const char *resource, const char *tenant,
-                            impex_slice key, impex_buf *rec, impex_err *err)
+                            impex_slice key, impex_buf *rec, impex_dict **dict, impex_err *err)
 {
     impex_buf_reset(rec);
+    *dict = NULL;
     if (!e->store) return impex_err_set(err, IMPEX_ENOTFOUND, "no %s record", resource);
     impex_txn *txn;
     impex_slice val;
@@ -40,6 +41,7 @@ int impex_engine_get_record(impex_engine *e, const char *resource, const char *t
     rc = impex_record_get(txn, resource, tenant, key, &val, err);
     if (!rc && impex_buf_append(rec, val.ptr, val.len))
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    if (!rc) rc = impex_dict_load(txn, resource, dict, err);
     impex_txn_abort(txn);
     return rc;
 }
@@ -67,9 +69,11 @@ static int copy_record(void *ctx, impex_slice key, impex_slice val)
 }
 
 int impex_engine_dump(impex_engine *e, const char *resource, const char *tenant, size_t page,
-                      impex_record_cb cb, void *ctx, impex_err *err)
+                      impex_dump_cb cb, void *ctx, impex_err *err)
 {
     impex_buf after = {0}, last = {0}, copy = {0};
+    impex_dict *dict = NULL;
+    impex_txn *txn = NULL;
     int done = 0, rc = IMPEX_OK;
     while (!done && !rc) {
         impex_buf_reset(&copy);
@@ -77,6 +81,14 @@ int impex_engine_dump(impex_engine *e, const char *resource, const char *tenant,
                                       page ? page : DUMP_PAGE, copy_record, &copy, &last, &done,
                                       err);
         if (rc == IMPEX_ENOMEM) rc = impex_err_set(err, rc, "out of memory");
+        /* Read after the page: a dictionary only grows, so it covers it. */
+        if (!rc && copy.len) {
+            impex_dict_free(dict);
+            dict = NULL;
+            rc = impex_txn_begin(e->store, 0, &txn, err);
+            if (!rc) rc = impex_dict_load(txn, resource, &dict, err);
+            impex_txn_abort(txn);
+        }
         const char *p = copy.ptr, *end = copy.ptr + copy.len;
         while (!rc && p < end) {
             uint64_t klen, vlen;
@@ -84,7 +96,7 @@ int impex_engine_dump(impex_engine *e, const char *resource, const char *tenant,
             impex_slice key = {p, (size_t)klen};
             p += klen;
             impex_get_varint(&p, end, &vlen);
-            rc = cb(ctx, key, (impex_slice){p, (size_t)vlen});
+            rc = cb(ctx, dict, key, (impex_slice){p, (size_t)vlen});
             p += vlen;
         }
         /* swap: the page's last key is the next page's start */
@@ -95,6 +107,7 @@ int impex_engine_dump(impex_engine *e, const char *resource, const char *tenant,
     impex_buf_free(&after);
     impex_buf_free(&last);
     impex_buf_free(&copy);
+    impex_dict_free(dict);
     return rc;
 }
 
@@ -220,7 +233,11 @@ int impex_engine_backup(impex_engine *e, const char *dest, impex_err *err)
 typedef struct walk_out {
     FILE *out;
     uint64_t count, shown, bad;
+    impex_store *s;
+    impex_dict *dict; /* of the records database being walked */
 } walk_out;
+
+static void child_bad(walk_out *w, const char *db, const char *what);
 
 static int child_db(void *ctx, const char *db, uint64_t entries)
 {
@@ -228,6 +245,18 @@ static int child_db(void *ctx, const char *db, uint64_t entries)
     w->count = w->shown = w->bad = 0;
     fprintf(w->out, "db\t%s\t%" PRIu64 "\n", db, entries);
     fflush(w->out);
+    impex_dict_free(w->dict);
+    w->dict = NULL;
+    if (!strncmp(db, "r:", 2)) {
+        /* Read now, after the walk's snapshot: a dictionary only grows. */
+        impex_txn *txn = NULL;
+        impex_err e;
+        impex_err_clear(&e);
+        int rc = impex_txn_begin(w->s, 0, &txn, &e);
+        if (!rc) rc = impex_dict_load(txn, db + 2, &w->dict, &e);
+        impex_txn_abort(txn);
+        if (rc) child_bad(w, db, e.msg);
+    }
     return 0;
 }
 
@@ -249,7 +278,7 @@ static int child_entry(void *ctx, const char *db, impex_slice key, impex_slice v
     walk_out *w = ctx;
     char why[300];
     w->count++;
-    int rc = impex_store_check_entry(db, key, val, why, sizeof why);
+    int rc = impex_store_check_entry(db, w->dict, key, val, why, sizeof why);
     if (!rc && !strcmp(db, "jobs")) {
         impex_job *job = NULL;
         impex_err e;
@@ -286,9 +315,10 @@ static void verify_child(const char *data_dir, int fd)
     fprintf(out, "db\t(opening the store)\t0\n");
     fflush(out);
     int rc = impex_store_open(path, &so, &s, &err);
-    walk_out w = {out, 0, 0, 0};
+    walk_out w = {out, 0, 0, 0, s, NULL};
     impex_walk_ops ops = {child_db, child_entry, child_damage};
     if (!rc) rc = impex_store_walk(s, &ops, &w, &err);
+    impex_dict_free(w.dict);
     if (rc)
         fprintf(out, "err\t%d\t%s\n", rc, err.msg);
     else

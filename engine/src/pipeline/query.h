@@ -8,15 +8,17 @@
 
 #include "pipeline/engine.h"
 #include "pipeline/job.h"
+#include "store/dict.h"
 
 #include <signal.h>
 
 /* Number of records of tenant in resource. */
 int impex_engine_count(impex_engine *e, const char *resource, const char *tenant, uint64_t *n,
                        impex_err *err);
-/* Copies the encoded record into *rec (reset first); IMPEX_ENOTFOUND if absent. */
+/* Copies the encoded record into *rec (reset first) and gives the resource's
+ * field dictionary to read it with (impex_dict_free); IMPEX_ENOTFOUND if absent. */
 int impex_engine_get_record(impex_engine *e, const char *resource, const char *tenant,
-                            impex_slice key, impex_buf *rec, impex_err *err);
+                            impex_slice key, impex_buf *rec, impex_dict **dict, impex_err *err);
 /* One page of records after `after` (see impex_record_page). */
 int impex_engine_record_page(impex_engine *e, const char *resource, const char *tenant,
                              impex_slice after, size_t max, impex_record_cb cb, void *ctx,
@@ -25,8 +27,10 @@ int impex_engine_record_page(impex_engine *e, const char *resource, const char *
  * transaction; 0 = 256). cb runs outside any transaction on a copy, so a
  * slow consumer pins nothing; records committed meanwhile after the current
  * position are included, each key is visited once. */
+typedef int (*impex_dump_cb)(void *ctx, const impex_dict *dict, impex_slice key, impex_slice rec);
+/* cb gets the resource's field dictionary with each record. */
 int impex_engine_dump(impex_engine *e, const char *resource, const char *tenant, size_t page,
-                      impex_record_cb cb, void *ctx, impex_err *err);
+                      impex_dump_cb cb, void *ctx, impex_err *err);
 
 /* The tenant's jobs in id order; json is the stored text. A non-zero return
  * of cb stops and is returned. */

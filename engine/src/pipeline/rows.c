@@ -99,6 +99,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     for (size_t f = 0; f < d->nfields; f++) {
         r->vals[f].name = d->fields[f].name;
         r->vals[f].name_len = sc->name_len[f];
+        r->vals[f].id = sc->ids ? sc->ids[f] : 0;
         r->vals[f].type = IMPEX_V_NULL;
         r->vals[f].ptr = "";
         r->vals[f].len = 0;
@@ -156,7 +157,12 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     if (impex_key_encode(parts, d->nkey, &b->data)) return IMPEX_ENOMEM;
     it.key_len = b->data.len - it.key_off;
     it.rec_off = b->data.len;
-    if (impex_codec_encode(r->present, n, &b->data)) return IMPEX_ENOMEM;
+    /* Encoded aside: the key it refers to lives in b->data, which may move. */
+    impex_buf_reset(&r->rec);
+    if (impex_codec_encode(r->present, n, (impex_slice){b->data.ptr + it.key_off, it.key_len},
+                           &r->rec) ||
+        impex_buf_append(&b->data, r->rec.ptr, r->rec.len))
+        return IMPEX_ENOMEM;
     it.rec_len = b->data.len - it.rec_off;
     if (d->has_map || d->op != IMPEX_OP_UPSERT) {
         /* The writer may still reject this row; keep its fields for the report. */

@@ -14,6 +14,7 @@
 #include "pipeline/import.h"
 #include "pipeline/job_store.h"
 #include "schema/rules.h"
+#include "store/dict.h"
 
 #include <time.h>
 
@@ -28,6 +29,8 @@ typedef struct step_ctx {
     char *header_error;   /* the full header verdict, every offending column named */
     impex_script *script; /* bound when d->has_validate */
     size_t *name_len;     /* strlen of each field name, computed once */
+    impex_dict *dict;     /* the resource's field dictionary (read-only while the run goes) */
+    uint32_t *ids;        /* each field's number in dict */
 } step_ctx;
 
 /* One run of one job, as the parsing side holds it. */
@@ -44,6 +47,7 @@ struct run_ctx {
     uint64_t *rejected0;     /* per step: rows rejected before this run */
     step_ctx *steps;
     impex_descriptor **descs;
+    impex_dict **dicts; /* per step (the writer reads them too) */
     int strict;
     struct timespec t0;
     double last_progress; /* seconds after t0 of the last progress report */

@@ -4,6 +4,7 @@
 #include "store/reject.h"
 #include "schema/rules.h"
 #include "store/codec.h"
+#include "store/dict.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,42 +15,10 @@ typedef struct writer_state {
     impex_writer *w;
     impex_lua *lua;         /* created on first need: map runs here, in the write txn */
     impex_script **scripts; /* per step, bound lazily */
-    impex_buf merged, mapped, checked, json;
-    unsigned char *dirty; /* per step: changed since the last commit */
+    impex_buf merged, mapped, checked, json, v2;
+    unsigned char *dirty;     /* per step: changed since the last commit */
+    impex_record_writer **rw; /* per step: its records' cursor in the open txn */
 } writer_state;
-
-int impex_record_overlay(impex_slice existing, impex_slice update, impex_buf *out, impex_err *err)
-{
-    impex_value *old = NULL, *upd = NULL, *res = NULL;
-    char *used = NULL;
-    size_t nold = 0, nupd = 0, n = 0;
-    int rc = impex_codec_decode(existing, &old, &nold, err);
-    if (!rc) rc = impex_codec_decode(update, &upd, &nupd, err);
-    if (!rc && (!(res = malloc((nold + nupd + 1) * sizeof *res)) || !(used = calloc(nupd + 1, 1))))
-        rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-    if (rc) goto done;
-    for (size_t i = 0; i < nold; i++) {
-        res[n] = old[i];
-        for (size_t k = 0; k < nupd; k++)
-            if (!used[k] && upd[k].name_len == old[i].name_len &&
-                !memcmp(upd[k].name, old[i].name, old[i].name_len)) {
-                res[n] = upd[k];
-                used[k] = 1;
-                break;
-            }
-        n++;
-    }
-    for (size_t k = 0; k < nupd; k++)
-        if (!used[k]) res[n++] = upd[k];
-    impex_buf_reset(out);
-    if (impex_codec_encode(res, n, out)) rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-done:
-    free(used);
-    free(old);
-    free(upd);
-    free(res);
-    return rc;
-}
 
 static int get_script(writer_state *st, size_t step, impex_script **out, impex_err *err)
 {
@@ -65,28 +34,17 @@ static int get_script(writer_state *st, size_t step, impex_script **out, impex_e
     return IMPEX_OK;
 }
 
-/* The k-th part of an encoded key (parts are NUL-separated). */
-static impex_slice key_part(impex_slice key, size_t k)
-{
-    const char *p = key.ptr, *end = key.ptr + key.len;
-    for (; k > 0 && p < end; k--) {
-        const char *nul = memchr(p, '\0', (size_t)(end - p));
-        p = nul ? nul + 1 : end;
-    }
-    const char *nul = memchr(p, '\0', (size_t)(end - p));
-    return (impex_slice){p, (size_t)((nul ? nul : end) - p)};
-}
-
 /* What map returned must hold to the descriptor like a row does: each field
  * it names passes that field's rules (and is stored normalised), and the key
  * is the row's own. Fields the descriptor does not name are kept as map gave
  * them. Rewrites st->mapped; IMPEX_EREJECT with the reason in rerr. */
-static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice key, int have,
-                        impex_err *rerr, impex_err *err)
+static int check_mapped(writer_state *st, const impex_descriptor *d, const impex_dict *dict,
+                        impex_slice key, int have, impex_err *rerr, impex_err *err)
 {
     impex_value *vals = NULL;
     size_t n = 0;
-    int rc = impex_codec_decode((impex_slice){st->mapped.ptr, st->mapped.len}, &vals, &n, err);
+    int rc = impex_codec_decode(dict, (impex_slice){0},
+                                (impex_slice){st->mapped.ptr, st->mapped.len}, &vals, &n, err);
     if (rc) return rc;
     impex_rule_scratch *scratch = calloc(n + 1, sizeof *scratch);
     char *seen_key = calloc(d->nkey + 1, 1);
@@ -96,6 +54,7 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
         goto done;
     }
     for (size_t i = 0; i < n && !rc; i++) {
+        vals[i].id = impex_dict_id(dict, vals[i].name, vals[i].name_len);
         int f = impex_descriptor_field(d, vals[i].name, vals[i].name_len);
         if (f < 0) continue;
         const impex_field_rule *r = &d->fields[f];
@@ -116,7 +75,7 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
         }
         for (size_t k = 0; !rc && k < d->nkey; k++) {
             if (d->key[k] != (size_t)f) continue;
-            impex_slice part = key_part(key, k);
+            impex_slice part = impex_key_part(key, k);
             if (vals[i].len != part.len || memcmp(vals[i].ptr, part.ptr, part.len))
                 rc = impex_err_set(rerr, IMPEX_EREJECT,
                                    "map result: key field %s was changed (map may not change the "
@@ -136,7 +95,7 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, impex_slice
                                d->fields[d->key[k]].name);
     if (!rc) {
         impex_buf_reset(&st->checked);
-        if (impex_codec_encode(vals, n, &st->checked))
+        if (impex_codec_encode(vals, n, key, &st->checked))
             rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     }
 done:
@@ -147,38 +106,86 @@ done:
     return rc;
 }
 
-/* Applies one row. Returns 0 when stored, IMPEX_EREJECT with the reason in
- * rerr when the row is rejected, anything else when the txn is lost. */
+/* What applying a row did. */
+enum { DID_CREATE, DID_UPDATE, DID_SAME, DID_DELETE };
+
+static int record_writer(writer_state *st, impex_txn *txn, size_t step, impex_record_writer **out,
+                         impex_err *err)
+{
+    if (!st->rw[step]) {
+        int rc = impex_record_writer_open(txn, st->w->descs[step]->resource, st->w->job->tenant,
+                                          &st->rw[step], err);
+        if (rc) return rc;
+    }
+    *out = st->rw[step];
+    return IMPEX_OK;
+}
+
+static int same_bytes(impex_slice a, impex_slice b)
+{
+    return a.len == b.len && !memcmp(a.ptr, b.ptr, a.len);
+}
+
+/* A stored record and what the row makes of it: nothing is written when the
+ * result equals what is stored (the common case of a daily feed, found with
+ * one memcmp when the row names every stored field, as an unchanged file
+ * does). A version-1 record equal in values counts as unchanged but is
+ * written again, as version 2. */
+static int store_over(writer_state *st, impex_record_writer *rw, const impex_dict *dict,
+                      impex_slice key, impex_slice existing, impex_slice rec, int *did,
+                      impex_err *err)
+{
+    *did = DID_SAME;
+    if (same_bytes(existing, rec)) return IMPEX_OK;
+    int rc = impex_codec_overlay(dict, key, existing, rec, &st->merged, err);
+    if (rc) return rc;
+    impex_slice merged = {st->merged.ptr, st->merged.len};
+    if (same_bytes(existing, merged)) return IMPEX_OK;
+    if (existing.len && existing.ptr[0] == IMPEX_CODEC_V1) {
+        if ((rc = impex_codec_overlay(dict, key, existing, (impex_slice){"\x02", 1}, &st->v2, err)))
+            return rc;
+        if (!same_bytes((impex_slice){st->v2.ptr, st->v2.len}, merged)) *did = DID_UPDATE;
+    } else {
+        *did = DID_UPDATE;
+    }
+    return impex_record_writer_replace(rw, key, merged, err);
+}
+
+/* Applies one row and says what it did in *did. Returns 0 when applied,
+ * IMPEX_EREJECT with the reason in rerr when the row is rejected, anything
+ * else when the txn is lost. */
 static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, const impex_item *it,
-                      impex_err *rerr, impex_err *err)
+                      int *did, impex_err *rerr, impex_err *err)
 {
     impex_writer *w = st->w;
     const impex_descriptor *d = w->descs[b->step];
-    const char *tenant = w->job->tenant;
+    const impex_dict *dict = w->dicts[b->step];
     impex_slice key = {b->data.ptr + it->key_off, it->key_len};
     impex_slice rec = {b->data.ptr + it->rec_off, it->rec_len};
     impex_slice existing = {0};
-    int rc, have = 0;
+    impex_record_writer *rw;
+    int rc = record_writer(st, txn, b->step, &rw, err);
+    if (rc) return rc;
 
     if (d->op == IMPEX_OP_DELETE) {
-        rc = impex_record_del(txn, d->resource, tenant, key, err);
+        *did = DID_DELETE;
+        rc = impex_record_writer_del(rw, key, err);
         if (rc == IMPEX_ENOTFOUND)
             return impex_err_set(rerr, IMPEX_EREJECT, "no such record to delete");
         return rc;
     }
     if (!d->has_map && d->op != IMPEX_OP_UPDATE) {
-        /* insert/upsert without map: one lookup, and none at all for a new key. */
-        rc = impex_record_put_new(txn, d->resource, tenant, key, rec, &existing, err);
+        /* insert/upsert without map: one lookup, none at all while keys append. */
+        *did = DID_CREATE;
+        rc = impex_record_writer_put_new(rw, key, rec, &existing, err);
         if (rc != IMPEX_EEXISTS) return rc;
         if (d->op == IMPEX_OP_INSERT)
             return impex_err_set(rerr, IMPEX_EREJECT, "record already exists (operation insert)");
-        if ((rc = impex_record_overlay(existing, rec, &st->merged, err))) return rc;
-        return impex_record_put(txn, d->resource, tenant, key,
-                                (impex_slice){st->merged.ptr, st->merged.len}, err);
+        return store_over(st, rw, dict, key, existing, rec, did, err);
     }
-    rc = impex_record_get(txn, d->resource, tenant, key, &existing, err);
+    rc = impex_record_writer_get(rw, key, &existing, err);
     if (rc && rc != IMPEX_ENOTFOUND) return rc;
-    have = rc == 0;
+    int have = rc == 0;
     if (have && d->op == IMPEX_OP_INSERT)
         return impex_err_set(rerr, IMPEX_EREJECT, "record already exists (operation insert)");
     if (!have && d->op == IMPEX_OP_UPDATE)
@@ -188,21 +195,18 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
         impex_value *vals;
         size_t n;
         if ((rc = get_script(st, b->step, &s, err))) return rc;
-        if ((rc = impex_codec_decode(rec, &vals, &n, err))) return rc;
+        if ((rc = impex_codec_decode(dict, key, rec, &vals, &n, err))) return rc;
         impex_buf_reset(&st->mapped);
-        rc = impex_script_map(s, vals, n, have ? &existing : NULL, &st->mapped, rerr);
+        rc = impex_script_map(s, vals, n, have ? &existing : NULL, dict, key, &st->mapped, rerr);
         free(vals);
         if (rc) return rc == IMPEX_EREJECT ? rc : impex_err_set(err, rc, "%s", rerr->msg);
-        if ((rc = check_mapped(st, d, key, have, rerr, err))) return rc;
+        if ((rc = check_mapped(st, d, dict, key, have, rerr, err))) return rc;
         rec.ptr = st->checked.ptr;
         rec.len = st->checked.len;
     }
-    if (have) {
-        if ((rc = impex_record_overlay(existing, rec, &st->merged, err))) return rc;
-        rec.ptr = st->merged.ptr;
-        rec.len = st->merged.len;
-    }
-    return impex_record_put(txn, d->resource, tenant, key, rec, err);
+    if (have) return store_over(st, rw, dict, key, existing, rec, did, err);
+    *did = DID_CREATE;
+    return impex_record_writer_replace(rw, key, rec, err);
 }
 
 /* A row the writer rejected: its reject record, with the fields the parser kept. */
@@ -252,17 +256,19 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
     impex_writer *w = st->w;
     impex_job *job = w->job;
     impex_step *step = &job->steps[b->step];
-    uint64_t imported = 0, rejected = b->nrejects;
+    uint64_t imported = 0, rejected = b->nrejects, did_count[4] = {0};
     int rc;
     st->dirty[b->step] = 1;
 
     for (size_t i = 0; i < b->nitems; i++) {
         const impex_item *it = &b->items[i];
         impex_err rerr;
+        int did = DID_SAME;
         impex_err_clear(&rerr);
-        rc = apply_item(st, txn, b, it, &rerr, err);
+        rc = apply_item(st, txn, b, it, &did, &rerr, err);
         if (rc == 0) {
             imported++;
+            did_count[did]++;
             continue;
         }
         if (rc != IMPEX_EREJECT) return rc;
@@ -275,21 +281,27 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
         if (rc) return rc;
     }
 
-    step->counts.rows += b->rows;
-    step->counts.imported += imported;
-    step->counts.rejected += rejected;
-    job->counts.rows += b->rows;
-    job->counts.imported += imported;
-    job->counts.rejected += rejected;
+    impex_counts add = {.rows = b->rows,
+                        .imported = imported,
+                        .rejected = rejected,
+                        .created = did_count[DID_CREATE],
+                        .updated = did_count[DID_UPDATE],
+                        .unchanged = did_count[DID_SAME],
+                        .deleted = did_count[DID_DELETE]};
+    impex_counts_add(&step->counts, &add);
+    impex_counts_add(&job->counts, &add);
     job->cp = b->cp;
     if (b->rows || b->nrejects) {
         job->batches++;
         impex_buf_reset(&st->json);
         if (impex_buf_printf(&st->json,
                              "{\"step\":%zu,\"firstRow\":%llu,\"rows\":%llu,\"imported\":%llu,"
-                             "\"rejected\":%llu,\"offset\":%llu}",
+                             "\"created\":%llu,\"updated\":%llu,\"unchanged\":%llu,"
+                             "\"deleted\":%llu,\"rejected\":%llu,\"offset\":%llu}",
                              b->step, (unsigned long long)b->first_row, (unsigned long long)b->rows,
-                             (unsigned long long)imported, (unsigned long long)rejected,
+                             (unsigned long long)imported, (unsigned long long)add.created,
+                             (unsigned long long)add.updated, (unsigned long long)add.unchanged,
+                             (unsigned long long)add.deleted, (unsigned long long)rejected,
                              (unsigned long long)b->cp.token.pos[0]))
             return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         impex_slice js = {st->json.ptr, st->json.len};
@@ -327,9 +339,15 @@ static int commit_chain(writer_state *st, impex_batch *chain, impex_err *err)
     impex_txn *txn = NULL;
     if (!st->dirty && !(st->dirty = calloc(w->job->nsteps + 1, 1)))
         return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    if (!st->rw && !(st->rw = calloc(w->job->nsteps + 1, sizeof *st->rw)))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     int rc = impex_txn_begin(w->engine->store, 1, &txn, err);
     for (impex_batch *b = chain; !rc && b && !w->stopped; b = b->next)
         rc = apply_batch(st, txn, b, err);
+    for (size_t s = 0; s < w->job->nsteps; s++) { /* cursors end before their txn */
+        impex_record_writer_close(st->rw[s]);
+        st->rw[s] = NULL;
+    }
     if (!rc) {
         impex_job_now(w->job->updated);
         rc = impex_job_put_all(txn, w->job, st->dirty, &st->json, err);
@@ -368,7 +386,9 @@ static void *writer_main(void *arg)
     impex_buf_free(&st.mapped);
     impex_buf_free(&st.checked);
     impex_buf_free(&st.json);
+    impex_buf_free(&st.v2);
     free(st.dirty);
+    free(st.rw);
     return NULL;
 }
 

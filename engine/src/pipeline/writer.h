@@ -15,6 +15,7 @@
 #include "pipeline/batch.h"
 #include "pipeline/engine.h"
 #include "pipeline/job.h"
+#include "store/dict.h"
 
 #include <pthread.h>
 
@@ -22,6 +23,7 @@ typedef struct impex_writer {
     impex_engine *engine;
     impex_job *job;                                   /* owned by the writer thread while it runs */
     impex_descriptor *const *descs;                   /* one per job step */
+    impex_dict *const *dicts;                         /* per step: its resource's field numbers */
     impex_lua *(*lua_new)(void *ctx, impex_err *err); /* makes the writer's Lua state */
     void *lua_ctx;
     impex_queue *queue;
@@ -35,9 +37,5 @@ typedef struct impex_writer {
 int impex_writer_start(impex_writer *w, impex_err *err);
 /* Waits for the thread (the producer closes the queue first); returns w->rc. */
 int impex_writer_join(impex_writer *w);
-
-/* Stored fields the update does not name keep their values: appends to out
- * the record `existing` overlaid with `update`. */
-int impex_record_overlay(impex_slice existing, impex_slice update, impex_buf *out, impex_err *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "store/reject.h"
 #include "store/codec.h"
+#include "store/dict.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -800,6 +801,130 @@ int impex_record_del(impex_txn *t, const char *resource, const char *tenant, imp
     return mdb_fail(err, rc, "deleting %s", what);
 }
 
+/* --- record writer -------------------------------------------------------- */
+
+struct impex_record_writer {
+    impex_txn *t;
+    MDB_cursor *cur;
+    char name[STORE_MAX_RESOURCE + 3];
+    char key[STORE_KEY_BUF];
+    size_t tlen;    /* tenant NUL, at the start of key */
+    int append;     /* keys have sorted after every stored key so far */
+    int positioned; /* the cursor rests on key (put_new found it) */
+};
+
+int impex_record_writer_open(impex_txn *t, const char *resource, const char *tenant,
+                             impex_record_writer **out, impex_err *err)
+{
+    *out = NULL;
+    impex_record_writer *w = calloc(1, sizeof *w);
+    if (!w) return impex_err_set(err, IMPEX_ENOMEM, "store: out of memory");
+    size_t klen = 0;
+    MDB_dbi dbi;
+    int rc = need_write(t, err);
+    if (!rc) rc = resource_db_name(resource, w->name, sizeof w->name, err);
+    if (!rc) rc = record_key(t->s, tenant, (impex_slice){0}, w->key, &klen, err);
+    if (!rc && !resolve(t, w->name, &dbi))
+        rc = impex_err_set(err, IMPEX_EUSAGE,
+                           "store: database %s does not exist (impex_store_ensure_resource "
+                           "not called?)",
+                           w->name);
+    if (!rc && (rc = mdb_cursor_open(t->txn, dbi, &w->cur)))
+        rc = mdb_fail(err, rc, "opening a cursor on %s", w->name);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    w->t = t;
+    w->tlen = klen;
+    w->append = 1;
+    *out = w;
+    return IMPEX_OK;
+}
+
+void impex_record_writer_close(impex_record_writer *w)
+{
+    if (!w) return;
+    mdb_cursor_close(w->cur);
+    free(w);
+}
+
+static int writer_key(impex_record_writer *w, impex_slice key, MDB_val *k, impex_err *err)
+{
+    if (w->tlen + key.len > w->t->s->max_key)
+        return impex_err_set(err, IMPEX_ELIMIT, "store: key too long (%zu bytes; max %zu)",
+                             w->tlen + key.len, w->t->s->max_key);
+    if (key.len) memcpy(w->key + w->tlen, key.ptr, key.len);
+    k->mv_size = w->tlen + key.len;
+    k->mv_data = w->key;
+    return IMPEX_OK;
+}
+
+int impex_record_writer_put_new(impex_record_writer *w, impex_slice key, impex_slice val,
+                                impex_slice *existing, impex_err *err)
+{
+    MDB_val k, v = {val.len, (void *)val.ptr};
+    int rc = writer_key(w, key, &k, err);
+    if (rc) return rc;
+    w->positioned = 0;
+    if (w->append) {
+        /* A first import of a file in key order: each page is filled, not split in half. */
+        rc = mdb_cursor_put(w->cur, &k, &v, MDB_APPEND);
+        if (rc == MDB_SUCCESS) return IMPEX_OK;
+        if (rc != MDB_KEYEXIST)
+            return mdb_fail(err, write_errno(w->t->s, rc), "writing %s", w->name);
+        w->append = 0; /* out of order or present: look it up from now on */
+        v = (MDB_val){val.len, (void *)val.ptr};
+    }
+    rc = mdb_cursor_put(w->cur, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) {
+        if (existing) *existing = (impex_slice){v.mv_data, v.mv_size};
+        w->positioned = 1;
+        return IMPEX_EEXISTS;
+    }
+    if (rc) return mdb_fail(err, write_errno(w->t->s, rc), "writing %s", w->name);
+    return IMPEX_OK;
+}
+
+int impex_record_writer_replace(impex_record_writer *w, impex_slice key, impex_slice val,
+                                impex_err *err)
+{
+    MDB_val k, v = {val.len, (void *)val.ptr};
+    int rc = writer_key(w, key, &k, err);
+    if (rc) return rc;
+    rc = mdb_cursor_put(w->cur, &k, &v, w->positioned ? MDB_CURRENT : 0);
+    w->positioned = 0;
+    if (rc) return mdb_fail(err, write_errno(w->t->s, rc), "writing %s", w->name);
+    return IMPEX_OK;
+}
+
+int impex_record_writer_get(impex_record_writer *w, impex_slice key, impex_slice *val,
+                            impex_err *err)
+{
+    MDB_val k, v;
+    int rc = writer_key(w, key, &k, err);
+    if (rc) return rc;
+    rc = mdb_cursor_get(w->cur, &k, &v, MDB_SET_KEY);
+    w->positioned = rc == MDB_SUCCESS;
+    if (rc == MDB_NOTFOUND) return IMPEX_ENOTFOUND;
+    if (rc) return mdb_fail(err, rc, "reading %s", w->name);
+    *val = (impex_slice){v.mv_data, v.mv_size};
+    return IMPEX_OK;
+}
+
+int impex_record_writer_del(impex_record_writer *w, impex_slice key, impex_err *err)
+{
+    MDB_val k, v;
+    int rc = writer_key(w, key, &k, err);
+    if (rc) return rc;
+    w->positioned = 0;
+    rc = mdb_cursor_get(w->cur, &k, &v, MDB_SET);
+    if (rc == MDB_NOTFOUND) return IMPEX_ENOTFOUND;
+    if (!rc) rc = mdb_cursor_del(w->cur, 0);
+    if (rc) return mdb_fail(err, write_errno(w->t->s, rc), "deleting from %s", w->name);
+    return IMPEX_OK;
+}
+
 int impex_record_scan(impex_txn *t, const char *resource, const char *tenant, impex_record_cb cb,
                       void *ctx, impex_err *err)
 {
@@ -905,6 +1030,16 @@ int impex_job_alloc_id(impex_txn *t, uint64_t *id, impex_err *err)
     if (rc) return rc;
     *id = next;
     return IMPEX_OK;
+}
+
+int impex_meta_get(impex_txn *t, impex_slice key, impex_slice *val, impex_err *err)
+{
+    return db_get(t, "meta", key.ptr, key.len, val, "meta entry", err);
+}
+
+int impex_meta_put(impex_txn *t, impex_slice key, impex_slice val, impex_err *err)
+{
+    return db_put(t, "meta", key.ptr, key.len, val, "meta entry", err);
 }
 
 int impex_job_put(impex_txn *t, uint64_t id, impex_slice json, impex_err *err)
@@ -1245,7 +1380,8 @@ static int is_json_object(impex_slice v)
     return ok;
 }
 
-int impex_store_check_entry(const char *db, impex_slice key, impex_slice val, char *why, size_t cap)
+int impex_store_check_entry(const char *db, const impex_dict *dict, impex_slice key,
+                            impex_slice val, char *why, size_t cap)
 {
     const char *nul = key.len ? memchr(key.ptr, 0, key.len) : NULL;
     if (!strncmp(db, "r:", 2)) {
@@ -1253,12 +1389,14 @@ int impex_store_check_entry(const char *db, impex_slice key, impex_slice val, ch
             snprintf(why, cap, "key is not <tenant> NUL <key>");
             return IMPEX_EFORMAT;
         }
-        impex_value *vals = NULL;
-        size_t n = 0;
+        impex_codec_iter it;
+        impex_value v;
         impex_err e;
         impex_err_clear(&e);
-        int rc = impex_codec_decode(val, &vals, &n, &e);
-        free(vals);
+        impex_slice rkey = {nul + 1, key.len - (size_t)(nul + 1 - key.ptr)};
+        int rc = impex_codec_iter_init(&it, dict, rkey, val, &e);
+        while (!rc && (rc = impex_codec_next(&it, &v, &e)) == 1)
+            rc = 0;
         if (rc) snprintf(why, cap, "%s", e.msg);
         return rc;
     }
@@ -1268,6 +1406,16 @@ int impex_store_check_entry(const char *db, impex_slice key, impex_slice val, ch
     if (klen && key.len != klen) {
         snprintf(why, cap, "key of %zu bytes, expected %zu", key.len, klen);
         return IMPEX_EFORMAT;
+    }
+    if (!strcmp(db, "meta") && key.len > strlen(IMPEX_DICT_KEY_PREFIX) &&
+        !memcmp(key.ptr, IMPEX_DICT_KEY_PREFIX, strlen(IMPEX_DICT_KEY_PREFIX))) {
+        impex_dict *d = NULL;
+        impex_err e;
+        impex_err_clear(&e);
+        int rc = impex_dict_parse(val, &d, &e);
+        impex_dict_free(d);
+        if (rc) snprintf(why, cap, "%s", e.msg);
+        return rc;
     }
     if (!strcmp(db, "meta")) {
         if (key.len == strlen(STORE_NEXT_JOB_KEY) &&

@@ -68,6 +68,28 @@ int impex_record_put_new(impex_txn *t, const char *resource, const char *tenant,
 int impex_record_del(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
                      impex_err *err);
 
+/* Writes one resource's records of one tenant inside write txn t through
+ * a cursor that keeps its place: keys that arrive in order cost no descent
+ * from the root, and while each key sorts after every stored one it is
+ * appended (MDB_APPEND: pages filled, not split in half). Close it before
+ * the txn ends. Values returned point into the map, as for get. */
+typedef struct impex_record_writer impex_record_writer;
+int impex_record_writer_open(impex_txn *t, const char *resource, const char *tenant,
+                             impex_record_writer **out, impex_err *err);
+void impex_record_writer_close(impex_record_writer *w);
+/* As impex_record_put_new; on IMPEX_EEXISTS the cursor rests on the key. */
+int impex_record_writer_put_new(impex_record_writer *w, impex_slice key, impex_slice val,
+                                impex_slice *existing, impex_err *err);
+/* IMPEX_ENOTFOUND if absent; the cursor rests on the key when found. */
+int impex_record_writer_get(impex_record_writer *w, impex_slice key, impex_slice *val,
+                            impex_err *err);
+/* Puts key; when put_new or get just found that key, replaces it in place
+ * (no second lookup). */
+int impex_record_writer_replace(impex_record_writer *w, impex_slice key, impex_slice val,
+                                impex_err *err);
+int impex_record_writer_del(impex_record_writer *w, impex_slice key,
+                            impex_err *err); /* ENOTFOUND */
+
 /* Calls cb for every record of tenant in key order; cb returns 0 to go on,
  * anything else stops the scan and is returned. key excludes the tenant. */
 typedef int (*impex_record_cb)(void *ctx, impex_slice key, impex_slice val);
@@ -104,9 +126,11 @@ typedef struct impex_walk_ops {
  * return stops the walk and is returned. */
 int impex_store_walk(impex_store *s, const impex_walk_ops *ops, void *ctx, impex_err *err);
 /* Checks one entry against the layout of its database (key shape, record
- * encoding, JSON object); IMPEX_EFORMAT with the reason in why. */
-int impex_store_check_entry(const char *db, impex_slice key, impex_slice val, char *why,
-                            size_t cap);
+ * encoding, JSON object, field dictionary); IMPEX_EFORMAT with the reason in
+ * why. dict: for a records database, its resource's field dictionary. */
+typedef struct impex_dict impex_dict;
+int impex_store_check_entry(const char *db, const impex_dict *dict, impex_slice key,
+                            impex_slice val, char *why, size_t cap);
 /* A consistent, compacted copy of the store into the folder dest (it must
  * exist and hold no data.mdb). Takes a read transaction only: usable while
  * an import writes. */
@@ -138,6 +162,11 @@ int impex_reject_scan(impex_txn *t, uint64_t job, impex_blob_cb cb, void *ctx, i
  * impex_record_page: *last gets the last seq visited, *done is set at the end. */
 int impex_reject_page(impex_store *s, uint64_t job, uint64_t after, int from_start, size_t max,
                       impex_blob_cb cb, void *ctx, uint64_t *last, int *done, impex_err *err);
+
+/* Small named values in "meta" (counters, field dictionaries). get gives
+ * IMPEX_ENOTFOUND when absent. */
+int impex_meta_get(impex_txn *t, impex_slice key, impex_slice *val, impex_err *err);
+int impex_meta_put(impex_txn *t, impex_slice key, impex_slice val, impex_err *err);
 
 int impex_file_put(impex_txn *t, const char *file_id, impex_slice json, impex_err *err);
 int impex_file_get(impex_txn *t, const char *file_id, impex_slice *json, impex_err *err);
