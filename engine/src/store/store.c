@@ -820,7 +820,7 @@ int impex_record_writer_open(impex_txn *t, const char *resource, const char *ten
     impex_record_writer *w = calloc(1, sizeof *w);
     if (!w) return impex_err_set(err, IMPEX_ENOMEM, "store: out of memory");
     size_t klen = 0;
-    MDB_dbi dbi;
+    MDB_dbi dbi = 0;
     int rc = need_write(t, err);
     if (!rc) rc = resource_db_name(resource, w->name, sizeof w->name, err);
     if (!rc) rc = record_key(t->s, tenant, (impex_slice){0}, w->key, &klen, err);
