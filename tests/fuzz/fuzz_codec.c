@@ -23,6 +23,15 @@ static int inside(const void *p, size_t n, const uint8_t *data, size_t size)
     return n == 0 || (q >= data && q + n <= data + size);
 }
 
+/* Whether p is one of dict's values. */
+static int a_value(const impex_dict *dict, const char *p)
+{
+    impex_slice v;
+    for (uint64_t id = 1; impex_dict_value(dict, id, &v); id++)
+        if (v.ptr == p) return 1;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* A private copy: a read past the end is then an ASan error, not luck. */
@@ -40,7 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                "P-1";
     impex_slice key = {keyb, sizeof keyb - 1};
     impex_dict *dict = NULL;
-    check(impex_dict_parse((impex_slice){names, sizeof names - 1}, &dict, NULL) == 0);
+    static const char values[] = "\x01\x08"
+                                 "Standard\x04"
+                                 "None\x00";
+    check(impex_dict_parse((impex_slice){names, sizeof names - 1},
+                           (impex_slice){values, sizeof values - 1}, &dict, NULL) == 0);
 
     impex_value *vals = NULL;
     size_t n = 0;
@@ -74,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(inside(vals[i].ptr, vals[i].len, copy, size) ||
                   inside(vals[i].ptr, vals[i].len, (const uint8_t *)keyb, sizeof keyb - 1) ||
                   inside(vals[i].ptr, vals[i].len, (const uint8_t *)(vals + n), 48 * n) ||
+                  a_value(dict, vals[i].ptr) ||
                   (vals[i].type == IMPEX_V_BOOL || vals[i].type == IMPEX_V_NULL));
             check(vals[i].type <= IMPEX_V_LIST);
         }
@@ -81,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; size && copy[0] == IMPEX_CODEC_V1 && i < n; i++)
             vals[i].id = 0;
         impex_buf again = {0};
-        check(impex_codec_encode(vals, n, key, &again) == 0);
+        check(impex_codec_encode(dict, vals, n, key, &again) == 0);
         /* Varints may be over-long in the input; the re-encoding is canonical,
          * so compare by decoding it. */
         impex_value *vals2 = NULL;

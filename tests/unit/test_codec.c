@@ -17,23 +17,33 @@
         n, sizeof n - 1, t, s, sizeof s - 1, 0                                                     \
     }
 
-/* A dictionary of the given names, numbered 1.. in order. */
+/* A stored list of the given strings, numbered 1.. in order. */
+static void list_of(impex_buf *b, const char *const *s, size_t n)
+{
+    assert_int_equal(impex_buf_putc(b, 1), 0);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(impex_buf_put_varint(b, strlen(s[i])), 0);
+        assert_int_equal(impex_buf_puts(b, s[i]), 0);
+    }
+}
+
+/* Dictionaries of the given names, and of the values Standard, None. */
 static impex_dict *dict_of(const char *const *names, size_t n)
 {
-    impex_buf b = {0};
+    static const char *const values[] = {"Standard", "None"};
+    impex_buf b = {0}, v = {0};
     impex_dict *d;
-    assert_int_equal(impex_buf_putc(&b, 1), 0);
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(impex_buf_put_varint(&b, strlen(names[i])), 0);
-        assert_int_equal(impex_buf_puts(&b, names[i]), 0);
-    }
-    assert_int_equal(impex_dict_parse((impex_slice){b.ptr, b.len}, &d, NULL), 0);
+    list_of(&b, names, n);
+    list_of(&v, values, 2);
+    assert_int_equal(
+        impex_dict_parse((impex_slice){b.ptr, b.len}, (impex_slice){v.ptr, v.len}, &d, NULL), 0);
     impex_buf_free(&b);
+    impex_buf_free(&v);
     return d;
 }
 
-static const char *const NAMES[] = {"Code", "Price", "Qty", "Taxable", "Tags",
-                                    "Note", "Gone",  "Day", "Big",     "Neg"};
+static const char *const NAMES[] = {"Code", "Price", "Qty", "Taxable", "Tags", "Note",
+                                    "Gone", "Day",   "Big", "Neg",     "Usage"};
 
 /* Numbers every value whose name is in d. */
 static void number(impex_value *v, size_t n, const impex_dict *d)
@@ -45,7 +55,7 @@ static void number(impex_value *v, size_t n, const impex_dict *d)
 static void round_trip_and_json(void **state)
 {
     (void)state;
-    impex_dict *d = dict_of(NAMES, 10);
+    impex_dict *d = dict_of(NAMES, 11);
     impex_value in[] = {
         V("Code", IMPEX_V_STRING, "00123"),
         V("Price", IMPEX_V_DECIMAL, "12.50"),
@@ -56,6 +66,7 @@ static void round_trip_and_json(void **state)
         V("Gone", IMPEX_V_NULL, ""),
         V("Big", IMPEX_V_DECIMAL, "1234567890123456789.5"), /* 20 digits: kept as text */
         V("Neg", IMPEX_V_DECIMAL, "-0.05"),
+        V("Usage", IMPEX_V_STRING, "Standard"), /* an enumerated value */
         V("Extra", IMPEX_V_STRING, "not in the dictionary"),
     };
     size_t nin = sizeof in / sizeof *in;
@@ -64,12 +75,13 @@ static void round_trip_and_json(void **state)
                        "00123",
                        7};
     impex_buf buf = {0}, json = {0};
-    assert_int_equal(impex_codec_encode(in, nin, key, &buf), 0);
+    assert_int_equal(impex_codec_encode(d, in, nin, key, &buf), 0);
     assert_int_equal((unsigned char)buf.ptr[0], IMPEX_CODEC_VERSION);
     /* The key's part is referenced, not repeated; 12.50 is 3 bytes, true 1. */
     assert_null(memmem(buf.ptr, buf.len, "00123", 5));
     assert_null(memmem(buf.ptr, buf.len, "12.50", 5));
     assert_null(memmem(buf.ptr, buf.len, "Price", 5));
+    assert_null(memmem(buf.ptr, buf.len, "Standard", 8));
     assert_non_null(memmem(buf.ptr, buf.len, "Extra", 5));
     impex_value *out;
     size_t n;
@@ -86,10 +98,12 @@ static void round_trip_and_json(void **state)
     }
     free(out);
     assert_int_equal(impex_codec_to_json(d, key, (impex_slice){buf.ptr, buf.len}, &json, NULL), 0);
-    assert_string_equal(json.ptr, "{\"Code\":\"00123\",\"Price\":12.50,\"Qty\":-4,\"Taxable\":true,"
-                                  "\"Tags\":[\"a\",\"b\\\"c\"],\"Note\":\"line1\\nline2 \xc3\xa9\","
-                                  "\"Gone\":null,\"Big\":1234567890123456789.5,\"Neg\":-0.05,"
-                                  "\"Extra\":\"not in the dictionary\"}");
+    assert_string_equal(
+        json.ptr,
+        "{\"Code\":\"00123\",\"Price\":12.50,\"Qty\":-4,\"Taxable\":true,"
+        "\"Tags\":[\"a\",\"b\\\"c\"],\"Note\":\"line1\\nline2 \xc3\xa9\","
+        "\"Gone\":null,\"Big\":1234567890123456789.5,\"Neg\":-0.05,\"Usage\":\"Standard\","
+        "\"Extra\":\"not in the dictionary\"}");
     /* Without its dictionary a version-2 record cannot be named. */
     impex_err err;
     assert_int_equal(impex_codec_decode(NULL, key, (impex_slice){buf.ptr, buf.len}, &out, &n, &err),
@@ -139,7 +153,7 @@ static void numbers_are_exact(void **state)
             impex_buf b = {0};
             impex_value *out;
             size_t n;
-            assert_int_equal(impex_codec_encode(&v, 1, (impex_slice){0}, &b), 0);
+            assert_int_equal(impex_codec_encode(d, &v, 1, (impex_slice){0}, &b), 0);
             assert_int_equal(impex_codec_decode(d, (impex_slice){0}, (impex_slice){b.ptr, b.len},
                                                 &out, &n, NULL),
                              0);
@@ -166,8 +180,8 @@ static void encoding_is_canonical(void **state)
     number(a, 4, d);
     number(b, 4, d);
     impex_buf ea = {0}, eb = {0};
-    assert_int_equal(impex_codec_encode(a, 4, (impex_slice){0}, &ea), 0);
-    assert_int_equal(impex_codec_encode(b, 4, (impex_slice){0}, &eb), 0);
+    assert_int_equal(impex_codec_encode(d, a, 4, (impex_slice){0}, &ea), 0);
+    assert_int_equal(impex_codec_encode(d, b, 4, (impex_slice){0}, &eb), 0);
     assert_int_equal(ea.len, eb.len);
     assert_memory_equal(ea.ptr, eb.ptr, ea.len);
     impex_buf_free(&ea);
@@ -189,7 +203,7 @@ static void version_one_stays_readable(void **state)
     /* An overlay writes version 2, matching a version-1 name to its number. */
     impex_value upd = {"Price", 5, IMPEX_V_DECIMAL, "3.00", 4, 2};
     impex_buf u = {0};
-    assert_int_equal(impex_codec_encode(&upd, 1, (impex_slice){0}, &u), 0);
+    assert_int_equal(impex_codec_encode(d, &upd, 1, (impex_slice){0}, &u), 0);
     assert_int_equal(impex_codec_overlay(d, (impex_slice){"A", 1}, (impex_slice){v1, sizeof v1},
                                          (impex_slice){u.ptr, u.len}, &merged, NULL),
                      0);
@@ -215,7 +229,7 @@ static void corrupt_records_are_refused(void **state)
     impex_err err;
     impex_value *out;
     size_t n;
-    assert_int_equal(impex_codec_encode(in, 2, (impex_slice){0}, &buf), 0);
+    assert_int_equal(impex_codec_encode(d, in, 2, (impex_slice){0}, &buf), 0);
     for (size_t cut = 0; cut < buf.len; cut++)
         if (cut != 1 && cut != 5) /* no field, or just the first: valid records */
             assert_int_equal(impex_codec_decode(d, (impex_slice){0}, (impex_slice){buf.ptr, cut},

@@ -813,7 +813,7 @@ static void test_map_stock(void **state)
         val("Name", IMPEX_V_STRING, "Widget"),
     };
     impex_buf rec = {0}, out = {0};
-    assert_int_equal(impex_codec_encode(stored, 3, (impex_slice){0}, &rec), 0);
+    assert_int_equal(impex_codec_encode(NULL, stored, 3, (impex_slice){0}, &rec), 0);
     impex_slice existing = {rec.ptr, rec.len};
     impex_value row[] = {
         val("SKU", IMPEX_V_STRING, "A1"),       val("Delta", IMPEX_V_INT, "5"),

@@ -159,7 +159,7 @@ static void encode(impex_buf *out, const char *const *kv, size_t n)
         v[i] = (impex_value){kv[2 * i],     strlen(kv[2 * i]),     IMPEX_V_STRING,
                              kv[2 * i + 1], strlen(kv[2 * i + 1]), 0};
     impex_buf_reset(out);
-    assert_int_equal(impex_codec_encode(v, n, (impex_slice){0}, out), 0);
+    assert_int_equal(impex_codec_encode(NULL, v, n, (impex_slice){0}, out), 0);
 }
 
 static void test_overlay(void **state)
@@ -329,7 +329,7 @@ static void add_row(impex_batch *b, uint64_t row, const char *code, const char *
     impex_value v[2] = {{"Code", 4, IMPEX_V_STRING, code, strlen(code), 0},
                         {"Name", 4, IMPEX_V_STRING, name, strlen(name), 0}};
     impex_buf rec = {0};
-    assert_int_equal(impex_codec_encode(v, 2, part, &rec), 0);
+    assert_int_equal(impex_codec_encode(NULL, v, 2, part, &rec), 0);
     it.rec_off = b->data.len;
     assert_int_equal(impex_buf_append(&b->data, rec.ptr, rec.len), 0);
     impex_buf_free(&rec);

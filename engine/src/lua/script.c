@@ -577,7 +577,7 @@ static int encode_result(impex_script *s, lua_State *L, int t, int names)
     size_t mark = s->out->len;
     for (size_t i = 0; i < n; i++)
         s->outv[i].id = 0; /* by name: the writer numbers them */
-    if (impex_codec_encode(s->outv, n, (impex_slice){0}, s->out)) {
+    if (impex_codec_encode(NULL, s->outv, n, (impex_slice){0}, s->out)) {
         s->out->len = mark; /* leave no half record behind */
         if (s->out->ptr) s->out->ptr[mark] = '\0';
         return s->rc = impex_err_set(s->err, IMPEX_ENOMEM, "out of memory");

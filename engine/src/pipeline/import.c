@@ -331,7 +331,7 @@ static int load_dicts(impex_engine *e, run_ctx *r, impex_err *err)
 {
     size_t n = r->job->nsteps;
     impex_txn *txn = NULL;
-    impex_slice *names = NULL;
+    impex_slice *names = NULL, *values = NULL; /* values: every field's enumerated values */
     int rc = IMPEX_OK;
     if (!(r->dicts = calloc(n + 1, sizeof *r->dicts)))
         return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
@@ -339,21 +339,33 @@ static int load_dicts(impex_engine *e, run_ctx *r, impex_err *err)
     for (size_t s = 0; !rc && s < n; s++) {
         step_ctx *sc = &r->steps[s];
         if (!sc->d) continue;
+        size_t nvalues = 0;
+        for (size_t f = 0; f < sc->d->nfields; f++)
+            nvalues += sc->d->fields[f].nenums;
         free(names);
+        free(values);
         names = calloc(sc->d->nfields + 1, sizeof *names);
+        values = calloc(nvalues + 1, sizeof *values);
         sc->ids = calloc(sc->d->nfields + 1, sizeof *sc->ids);
-        if (!names || !sc->ids) {
+        if (!names || !values || !sc->ids) {
             rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
             break;
         }
-        for (size_t f = 0; f < sc->d->nfields; f++)
-            names[f] = (impex_slice){sc->d->fields[f].name, sc->name_len[f]};
-        rc = impex_dict_extend(txn, sc->d->resource, names, sc->d->nfields, &sc->dict, err);
+        nvalues = 0;
+        for (size_t f = 0; f < sc->d->nfields; f++) {
+            const impex_field_rule *fr = &sc->d->fields[f];
+            names[f] = (impex_slice){fr->name, sc->name_len[f]};
+            for (size_t k = 0; k < fr->nenums; k++)
+                values[nvalues++] = (impex_slice){fr->enums[k], strlen(fr->enums[k])};
+        }
+        rc = impex_dict_extend(txn, sc->d->resource, names, sc->d->nfields, values, nvalues,
+                               &sc->dict, err);
         for (size_t f = 0; !rc && f < sc->d->nfields; f++)
             sc->ids[f] = impex_dict_id(sc->dict, names[f].ptr, names[f].len);
         r->dicts[s] = sc->dict;
     }
     free(names);
+    free(values);
     if (rc) {
         impex_txn_abort(txn);
         return rc;

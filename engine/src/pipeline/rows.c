@@ -159,8 +159,8 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     it.rec_off = b->data.len;
     /* Encoded aside: the key it refers to lives in b->data, which may move. */
     impex_buf_reset(&r->rec);
-    if (impex_codec_encode(r->present, n, (impex_slice){b->data.ptr + it.key_off, it.key_len},
-                           &r->rec) ||
+    if (impex_codec_encode(sc->dict, r->present, n,
+                           (impex_slice){b->data.ptr + it.key_off, it.key_len}, &r->rec) ||
         impex_buf_append(&b->data, r->rec.ptr, r->rec.len))
         return IMPEX_ENOMEM;
     it.rec_len = b->data.len - it.rec_off;

@@ -95,7 +95,7 @@ static int check_mapped(writer_state *st, const impex_descriptor *d, const impex
                                d->fields[d->key[k]].name);
     if (!rc) {
         impex_buf_reset(&st->checked);
-        if (impex_codec_encode(vals, n, key, &st->checked))
+        if (impex_codec_encode(dict, vals, n, key, &st->checked))
             rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     }
 done:
@@ -129,8 +129,8 @@ static int same_bytes(impex_slice a, impex_slice b)
 /* A stored record and what the row makes of it: nothing is written when the
  * result equals what is stored (the common case of a daily feed, found with
  * one memcmp when the row names every stored field, as an unchanged file
- * does). A version-1 record equal in values counts as unchanged but is
- * written again, as version 2. */
+ * does). A record equal in values but not in bytes (version 1, or encoded
+ * before its dictionaries grew) counts as unchanged and is written again. */
 static int store_over(writer_state *st, impex_record_writer *rw, const impex_dict *dict,
                       impex_slice key, impex_slice existing, impex_slice rec, int *did,
                       impex_err *err)
@@ -141,13 +141,11 @@ static int store_over(writer_state *st, impex_record_writer *rw, const impex_dic
     if (rc) return rc;
     impex_slice merged = {st->merged.ptr, st->merged.len};
     if (same_bytes(existing, merged)) return IMPEX_OK;
-    if (existing.len && existing.ptr[0] == IMPEX_CODEC_V1) {
-        if ((rc = impex_codec_overlay(dict, key, existing, (impex_slice){"\x02", 1}, &st->v2, err)))
-            return rc;
-        if (!same_bytes((impex_slice){st->v2.ptr, st->v2.len}, merged)) *did = DID_UPDATE;
-    } else {
-        *did = DID_UPDATE;
-    }
+    /* Equal values in another encoding (version 1, or written before a
+     * dictionary gained a value) count as unchanged, and are rewritten. */
+    if ((rc = impex_codec_overlay(dict, key, existing, (impex_slice){"\x02", 1}, &st->v2, err)))
+        return rc;
+    if (!same_bytes((impex_slice){st->v2.ptr, st->v2.len}, merged)) *did = DID_UPDATE;
     return impex_record_writer_replace(rw, key, merged, err);
 }
 

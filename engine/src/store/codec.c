@@ -10,7 +10,9 @@
 #define TAG_DECIMAL 3
 #define TAG_BOOL 4
 #define TAG_TEXT 5
-#define TAG_KEY 6
+#define TAG_REF 6   /* x = k << 4 | source << 3 | type */
+#define REF_KEY 0   /* source: the record's key part k */
+#define REF_VALUE 1 /* source: value k of the resource's value dictionary */
 #define TAG_LIST 7
 #define MAX_KEY_PARTS 16
 #define MAX_DIGITS 18 /* a decimal's digits that fit an int64 whatever they are */
@@ -95,11 +97,20 @@ static void split_key(impex_slice key, key_parts *k)
     }
 }
 
-static char *put_value(char *p, const impex_value *v, const key_parts *k)
+static char *put_ref(char *p, uint64_t k, int source, impex_vtype type)
+{
+    return put_head(p, k << 4 | (uint64_t)source << 3 | (uint64_t)type, TAG_REF);
+}
+
+static char *put_value(char *p, const impex_dict *dict, const impex_value *v, const key_parts *k)
 {
     for (size_t i = 0; v->len && v->type != IMPEX_V_NULL && i < k->n; i++)
         if (k->part[i].len == v->len && !memcmp(k->part[i].ptr, v->ptr, v->len))
-            return put_head(p, (uint64_t)i << 3 | (uint64_t)v->type, TAG_KEY);
+            return put_ref(p, i, REF_KEY, v->type);
+    if (v->type == IMPEX_V_STRING || v->type == IMPEX_V_LIST) {
+        uint32_t id = impex_dict_value_id(dict, v->ptr, v->len);
+        if (id) return put_ref(p, id, REF_VALUE, v->type);
+    }
     int64_t num;
     unsigned scale;
     switch (v->type) {
@@ -139,7 +150,8 @@ static int by_id(const void *a, const void *b)
 
 /* Hot path of every import: values come in id order from the parser, so the
  * order check passes and one reservation covers the whole record. */
-int impex_codec_encode(const impex_value *vals, size_t n, impex_slice key, impex_buf *out)
+int impex_codec_encode(const impex_dict *dict, const impex_value *vals, size_t n, impex_slice key,
+                       impex_buf *out)
 {
     const impex_value *stack[64], **ord = stack;
     size_t need = 1, numbered = 0;
@@ -179,7 +191,7 @@ int impex_codec_encode(const impex_value *vals, size_t n, impex_slice key, impex
             memcpy(p, v->name, v->name_len);
             p += v->name_len;
         }
-        p = put_value(p, v, &k);
+        p = put_value(p, dict, v, &k);
     }
     if (ord != stack) free(ord);
     out->len = (size_t)(p - out->ptr);
@@ -282,13 +294,24 @@ static int read_value(impex_codec_iter *it, uint64_t h, impex_value *v, impex_er
             return corrupt(err, "type");
         v->type = (impex_vtype)*it->p++;
         return take(it, x, v, err);
-    default: /* TAG_KEY */
-        split_key(it->key, &k);
-        if ((x & 7) == 0 || (x & 7) > IMPEX_V_LIST || (x >> 3) >= k.n)
-            return corrupt(err, "key reference");
+    default: /* TAG_REF */
+        if ((x & 7) == 0 || (x & 7) > IMPEX_V_LIST) return corrupt(err, "reference type");
         v->type = (impex_vtype)(x & 7);
-        v->ptr = k.part[x >> 3].ptr;
-        v->len = k.part[x >> 3].len;
+        if ((x >> 3 & 1) == REF_VALUE) {
+            impex_slice val;
+            if (!impex_dict_value(it->dict, x >> 4, &val))
+                return impex_err_set(err, IMPEX_EFORMAT,
+                                     "record: value number %llu is not in the resource's value "
+                                     "dictionary",
+                                     (unsigned long long)(x >> 4));
+            v->ptr = val.ptr;
+            v->len = val.len;
+            return IMPEX_OK;
+        }
+        split_key(it->key, &k);
+        if ((x >> 4) >= k.n) return corrupt(err, "key reference");
+        v->ptr = k.part[x >> 4].ptr;
+        v->len = k.part[x >> 4].len;
         return IMPEX_OK;
     }
 }
@@ -395,7 +418,7 @@ int impex_codec_overlay(const impex_dict *dict, impex_slice key, impex_slice exi
     for (size_t k = 0; k < nupd; k++)
         if (!used[k]) res[n++] = upd[k];
     impex_buf_reset(out);
-    if (impex_codec_encode(res, n, key, out))
+    if (impex_codec_encode(dict, res, n, key, out))
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
 done:
     free(used);

@@ -19,8 +19,10 @@
  *                 dates, datetimes, and a number or bool whose text has no
  *                 exact binary form above (an int past 2^58, a decimal of
  *                 more than 18 digits, "-0", or what map stored unchecked)
- *   tag 6 KEY     x = part << 3 | impex_vtype: the value is the record's
- *                 own key part `part` (the key is not stored twice)
+ *   tag 6 REF     x = k << 4 | source << 3 | impex_vtype: the value is
+ *                 stored elsewhere: source 0, the record's own key part k
+ *                 (the key is not stored twice); source 1, value k of the
+ *                 resource's value dictionary (an enumerated value)
  *   tag 7 LIST    x = length, then the elements joined by CR ('\r')
  *
  * Field k follows field k-1 unless a skip says otherwise; the first field
@@ -73,8 +75,11 @@ typedef struct impex_value {
 /* Appends the version-2 encoding of vals[0..n) to out. Values with an id
  * are written by number (in id order, whatever their order in vals), the
  * others by name. key is the record's encoded key (impex_key_encode): a value
- * equal to one of its parts is written as a reference to it. */
-int impex_codec_encode(const impex_value *vals, size_t n, impex_slice key, impex_buf *out);
+ * equal to one of its parts is written as a reference to it, as is a string
+ * or list equal to a value of dict (the resource's dictionaries; may be NULL).
+ * key must not point into out. */
+int impex_codec_encode(const impex_dict *dict, const impex_value *vals, size_t n, impex_slice key,
+                       impex_buf *out);
 
 /* Walks a record (either version) field by field without allocating. */
 typedef struct impex_codec_iter {

@@ -1407,12 +1407,16 @@ int impex_store_check_entry(const char *db, const impex_dict *dict, impex_slice 
         snprintf(why, cap, "key of %zu bytes, expected %zu", key.len, klen);
         return IMPEX_EFORMAT;
     }
-    if (!strcmp(db, "meta") && key.len > strlen(IMPEX_DICT_KEY_PREFIX) &&
-        !memcmp(key.ptr, IMPEX_DICT_KEY_PREFIX, strlen(IMPEX_DICT_KEY_PREFIX))) {
+    int names = key.len > strlen(IMPEX_DICT_KEY_PREFIX) &&
+                !memcmp(key.ptr, IMPEX_DICT_KEY_PREFIX, strlen(IMPEX_DICT_KEY_PREFIX));
+    int values = key.len > strlen(IMPEX_VALS_KEY_PREFIX) &&
+                 !memcmp(key.ptr, IMPEX_VALS_KEY_PREFIX, strlen(IMPEX_VALS_KEY_PREFIX));
+    if (!strcmp(db, "meta") && (names || values)) {
         impex_dict *d = NULL;
         impex_err e;
         impex_err_clear(&e);
-        int rc = impex_dict_parse(val, &d, &e);
+        int rc = impex_dict_parse(names ? val : (impex_slice){0}, values ? val : (impex_slice){0},
+                                  &d, &e);
         impex_dict_free(d);
         if (rc) snprintf(why, cap, "%s", e.msg);
         return rc;
