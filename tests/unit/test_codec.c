@@ -256,6 +256,30 @@ static void corrupt_records_are_refused(void **state)
     impex_dict_free(small);
 }
 
+/* A batch holds a key and then its record: the key may move under the
+ * encoder when the buffer grows. */
+static void key_inside_the_output(void **state)
+{
+    (void)state;
+    impex_dict *d = dict_of(NAMES, 11);
+    impex_buf b = {0}, json = {0};
+    impex_slice part = {"K-1", 3};
+    assert_int_equal(impex_key_encode(&part, 1, &b), 0); /* 3 bytes: the next reserve moves it */
+    char big[5000];
+    memset(big, 'x', sizeof big);
+    impex_value v[] = {{"Code", 4, IMPEX_V_STRING, "K-1", 3, 1},
+                       {"Note", 4, IMPEX_V_STRING, big, sizeof big, 6}};
+    assert_int_equal(impex_codec_encode(d, v, 2, (impex_slice){b.ptr, 3}, &b), 0);
+    impex_slice key = {b.ptr, 3}, rec = {b.ptr + 3, b.len - 3};
+    /* version, Code as a key reference (1 byte), a skip to Note, its 3-byte head */
+    assert_int_equal(rec.len, 1 + 1 + 1 + 3 + sizeof big);
+    assert_int_equal(impex_codec_to_json(d, key, rec, &json, NULL), 0);
+    assert_memory_equal(json.ptr, "{\"Code\":\"K-1\",\"Note\":\"xxx", 25);
+    impex_buf_free(&b);
+    impex_buf_free(&json);
+    impex_dict_free(d);
+}
+
 static void composite_keys(void **state)
 {
     (void)state;
@@ -281,9 +305,13 @@ static void composite_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(round_trip_and_json),         cmocka_unit_test(numbers_are_exact),
-        cmocka_unit_test(encoding_is_canonical),       cmocka_unit_test(version_one_stays_readable),
-        cmocka_unit_test(corrupt_records_are_refused), cmocka_unit_test(composite_keys),
+        cmocka_unit_test(round_trip_and_json),
+        cmocka_unit_test(numbers_are_exact),
+        cmocka_unit_test(encoding_is_canonical),
+        cmocka_unit_test(version_one_stays_readable),
+        cmocka_unit_test(corrupt_records_are_refused),
+        cmocka_unit_test(key_inside_the_output),
+        cmocka_unit_test(composite_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,11 +157,8 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     if (impex_key_encode(parts, d->nkey, &b->data)) return IMPEX_ENOMEM;
     it.key_len = b->data.len - it.key_off;
     it.rec_off = b->data.len;
-    /* Encoded aside: the key it refers to lives in b->data, which may move. */
-    impex_buf_reset(&r->rec);
     if (impex_codec_encode(sc->dict, r->present, n,
-                           (impex_slice){b->data.ptr + it.key_off, it.key_len}, &r->rec) ||
-        impex_buf_append(&b->data, r->rec.ptr, r->rec.len))
+                           (impex_slice){b->data.ptr + it.key_off, it.key_len}, &b->data))
         return IMPEX_ENOMEM;
     it.rec_len = b->data.len - it.rec_off;
     if (d->has_map || d->op != IMPEX_OP_UPSERT) {

@@ -172,10 +172,15 @@ int impex_codec_encode(const impex_dict *dict, const impex_value *vals, size_t n
         for (size_t i = 0, k = numbered; i < n; i++)
             if (!vals[i].id) ord[k++] = &vals[i];
     }
+    /* The key may sit in out itself (a batch holds the key, then its record):
+     * find it again after the reservation moved the buffer. */
+    uintptr_t kp = (uintptr_t)key.ptr, op = (uintptr_t)out->ptr;
+    size_t koff = out->ptr && kp >= op && kp < op + out->len ? (size_t)(kp - op) : SIZE_MAX;
     if (impex_buf_reserve(out, need)) {
         if (ord != stack) free(ord);
         return IMPEX_ENOMEM;
     }
+    if (koff != SIZE_MAX) key.ptr = out->ptr + koff;
     key_parts k;
     split_key(key, &k);
     char *p = out->ptr + out->len;

@@ -77,7 +77,7 @@ typedef struct impex_value {
  * others by name. key is the record's encoded key (impex_key_encode): a value
  * equal to one of its parts is written as a reference to it, as is a string
  * or list equal to a value of dict (the resource's dictionaries; may be NULL).
- * key must not point into out. */
+ * key may lie inside out. */
 int impex_codec_encode(const impex_dict *dict, const impex_value *vals, size_t n, impex_slice key,
                        impex_buf *out);
 
