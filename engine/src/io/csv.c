@@ -30,6 +30,7 @@ struct impex_csv {
     void *ctx;
     size_t max_row;
     char delim;
+    unsigned char special[256]; /* the bytes that end plain text: delimiter, quote, CR, LF */
     struct csv_parser parser;
 
     char *buf; /* CHUNK bytes; unread input is buf[pos, len) */
@@ -57,7 +58,8 @@ struct impex_csv {
     uint64_t seg_line;   /* line the segment being parsed starts on */
     uint64_t field_line; /* line the field being parsed starts on */
 
-    impex_buf arena; /* the record's fields, each NUL-terminated */
+    impex_buf arena;    /* the record's fields, each NUL-terminated */
+    impex_buf unquoted; /* a quoted field's text with its doubled quotes made single */
     impex_field *fields;
     size_t nfields, fcap;
     impex_row row;
@@ -106,19 +108,72 @@ static void on_field(void *s, size_t len, void *data)
     c->field_line = c->seg_line;
 }
 
-/* A whole record on one line with no quote in it: its fields are the text
- * between delimiters, exactly what libcsv makes of it, found with memchr
- * instead of libcsv's byte-by-byte state machine (most rows of most files). */
-static void split_plain(impex_csv *c, const char *p, size_t n)
+/* A quoted field's text, its doubled quotes made single, as a field. */
+static void quoted_field(impex_csv *c, const char *p, size_t n, int doubled)
 {
-    const char *end = p + n;
-    for (;;) {
-        const char *d = memchr(p, c->delim, (size_t)(end - p));
-        on_field((void *)p, (size_t)((d ? d : end) - p), c);
-        if (!d) break;
-        p = d + 1;
+    if (!doubled) {
+        on_field((void *)p, n, c);
+        return;
     }
+    impex_buf_reset(&c->unquoted);
+    for (size_t i = 0; i < n; i++) {
+        if (impex_buf_putc(&c->unquoted, p[i])) {
+            c->oom = 1;
+            return;
+        }
+        if (p[i] == '"') i++; /* the second of a doubled quote */
+    }
+    on_field(c->unquoted.ptr, c->unquoted.len, c);
+}
+
+/* The fast path: a whole record in buf[c->pos, lim), its fields found by a
+ * table-driven scan and memchr instead of libcsv's byte-by-byte state
+ * machine. Fields are plain text (no quote, CR or LF) or quoted ("a, ""b""",
+ * CR and LF allowed inside) and followed by a delimiter or the record's end
+ * (CR or LF); exactly what libcsv makes of them. Sets *term to the index of
+ * the terminator and *lines to the LFs inside quotes (the lines the record
+ * spans before its last). Returns 0 when the record is anything else (a quote
+ * inside plain text, text after a closing quote, no end before lim), with
+ * nothing added: libcsv then reads it. */
+static int split_record(impex_csv *c, size_t lim, size_t *term, uint64_t *lines)
+{
+    const char *p = c->buf + c->pos, *end = c->buf + lim;
+    uint64_t nl = 0;
+    for (;;) {
+        if (p < end && *p == '"') {
+            const char *q = p + 1;
+            int doubled = 0;
+            for (;;) {
+                q = memchr(q, '"', (size_t)(end - q));
+                if (!q || q + 1 == end) goto not_plain; /* open, or its end unseen */
+                if (q[1] != '"') break;
+                doubled = 1;
+                q += 2;
+            }
+            for (const char *lf = p + 1; (lf = memchr(lf, '\n', (size_t)(q - lf))); lf++)
+                nl++;
+            quoted_field(c, p + 1, (size_t)(q - p - 1), doubled);
+            p = q + 1;
+            if (*p != c->delim && *p != '\r' && *p != '\n') goto not_plain;
+        } else {
+            const char *f = p;
+            while (f < end && !c->special[(unsigned char)*f])
+                f++;
+            if (f == end || *f == '"') goto not_plain;
+            on_field((void *)p, (size_t)(f - p), c);
+            p = f;
+        }
+        if (*p != c->delim) break;
+        p++;
+    }
+    *term = (size_t)(p - c->buf);
+    *lines = nl;
     c->row_done = 1;
+    return 1;
+not_plain:
+    c->nfields = 0;
+    impex_buf_reset(&c->arena);
+    return 0;
 }
 
 static void on_row(int ch, void *data)
@@ -259,6 +314,7 @@ int impex_csv_open(impex_read_fn rd, void *ctx, const impex_csv_opts *opts, impe
     csv_set_space_func(&c->parser, no_space);
     csv_set_delim(&c->parser, (unsigned char)delim);
     c->delim = delim;
+    c->special[(unsigned char)delim] = c->special['"'] = c->special['\r'] = c->special['\n'] = 1;
     c->next_lf = c->next_cr = UNKNOWN;
     c->line = 1;
     c->number = 1;
@@ -313,12 +369,24 @@ int impex_csv_next(impex_csv *c, impex_row **row, impex_err *err)
             start_row(c);
         }
 
-        size_t t = find_term(c, c->pos);
-        size_t end = t < c->len ? t + 1 : c->len;
         /* Never feed a record more than max_row bytes, so where it fails does
          * not depend on how the source happened to split its reads. */
         uint64_t limit =
             c->max_row > UINT64_MAX - c->row_off ? UINT64_MAX : c->row_off + c->max_row;
+        size_t t, end, seg;
+        uint64_t inner_lines;
+        size_t lim = c->base + c->len > limit ? (size_t)(limit - c->base) : c->len;
+        if (c->parser.pstate == 0 && c->nfields == 0 && lim > c->pos &&
+            split_record(c, lim, &t, &inner_lines)) {
+            /* libcsv between records, and the whole record in the buffer */
+            if (c->oom || c->too_wide) return parse_error(c, err, 0);
+            c->line += inner_lines;
+            end = t + 1;
+            seg = end - c->pos;
+            goto terminated;
+        }
+        t = find_term(c, c->pos);
+        end = t < c->len ? t + 1 : c->len;
         if (c->base + end > limit) {
             if (c->base + c->pos >= limit) {
                 impex_err_set(&c->fail, IMPEX_ELIMIT,
@@ -337,33 +405,25 @@ int impex_csv_next(impex_csv *c, impex_row **row, impex_err *err)
         size_t bsz = csv_get_buffer_size(&c->parser);
         csv_set_blk_size(&c->parser, bsz < 4096 ? 4096 : bsz);
         c->seg_line = c->line;
-        size_t seg = end - c->pos;
-        /* Fast path: a record starting here (libcsv between records) whose
-         * line ends inside the buffer and holds no quote. */
-        if (c->parser.pstate == 0 && c->nfields == 0 && end == t + 1 &&
-            !memchr(c->buf + c->pos, '"', t - c->pos)) {
-            split_plain(c, c->buf + c->pos, t - c->pos);
+        seg = end - c->pos;
+        for (size_t done = 0;;) {
+            done += csv_parse(&c->parser, c->buf + c->pos + done, seg - done, on_field, on_row, c);
             if (c->oom || c->too_wide) return parse_error(c, err, 0);
-        } else {
-            for (size_t done = 0;;) {
-                done +=
-                    csv_parse(&c->parser, c->buf + c->pos + done, seg - done, on_field, on_row, c);
-                if (c->oom || c->too_wide) return parse_error(c, err, 0);
-                if (done == seg) break;
-                /* Strict mode also stops at a quote inside an unquoted field; RFC
-                 * 4180 forbids it, but `27" monitor` is common (and csv-spectrum
-                 * expects it kept): feed it again as plain text. Only text after
-                 * a closing quote stays an error. */
-                if (csv_error(&c->parser) != CSV_EPARSE || c->buf[c->pos + done] != '"')
-                    return parse_error(c, err, 0);
-                csv_set_quote(&c->parser, 0);
-                size_t q = csv_parse(&c->parser, "\"", 1, on_field, on_row, c);
-                csv_set_quote(&c->parser, '"');
-                if (q != 1) return parse_error(c, err, 0); /* out of memory */
-                done++;
-            }
+            if (done == seg) break;
+            /* Strict mode also stops at a quote inside an unquoted field; RFC
+             * 4180 forbids it, but `27" monitor` is common (and csv-spectrum
+             * expects it kept): feed it again as plain text. Only text after
+             * a closing quote stays an error. */
+            if (csv_error(&c->parser) != CSV_EPARSE || c->buf[c->pos + done] != '"')
+                return parse_error(c, err, 0);
+            csv_set_quote(&c->parser, 0);
+            size_t q = csv_parse(&c->parser, "\"", 1, on_field, on_row, c);
+            csv_set_quote(&c->parser, '"');
+            if (q != 1) return parse_error(c, err, 0); /* out of memory */
+            done++;
         }
 
+    terminated:;
         int cr_end = 0;
         if (end == t + 1) {
             if (c->buf[t] == '\r' && !c->row_done && c->parser.quoted && c->parser.pstate == 2) {
@@ -448,6 +508,7 @@ void impex_csv_close(impex_csv *c)
     if (!c) return;
     csv_free(&c->parser);
     impex_buf_free(&c->arena);
+    impex_buf_free(&c->unquoted);
     free(c->fields);
     free(c->buf);
     free(c);
