@@ -77,4 +77,23 @@ run_impex 0 import --group stock-deltas "$WORK/deltas.zip" --json
 expect_eq "map: both rows update" "0 2 0 0 0" "$(counts "$OUT")"
 run_impex 0 get Inventory A --json
 expect_eq "map added to the stored stock" 13 "$(jq -r .Stock <<<"$OUT")"
+
+# Equal values in another encoding: records written before a descriptor
+# declared the colours hold them as text; the enumerated descriptor stores
+# them as numbers. Same values: unchanged (and rewritten), never "updated".
+printf 'Code,Colour\r\nS1,Red\r\nS2,Blue\r\nS3,Mauve\r\n' >"$WORK/swatches.csv"
+run_impex 0 import --group swatches-plain "$WORK/swatches.csv" --json
+run_impex 0 dump Swatches
+plain_dump=$OUT
+sed -i 's/Mauve/Green/' "$WORK/swatches.csv"
+run_impex 0 import --group swatches-enum "$WORK/swatches.csv" --json
+expect_eq "re-encoded records are unchanged; the changed one updated" "0 1 2 0 0" "$(counts "$OUT")"
+raw=$(mdb_dump -p -s r:Swatches "$IMPEX_DATA/store")
+case "$raw" in *Red* | *Blue*) fail "the enumerated colours are still stored as text: $raw" ;; esac
+checks=$((checks + 1))
+run_impex 0 import --group swatches-enum "$WORK/swatches.csv" --json
+expect_eq "then plainly unchanged" "0 0 3 0 0" "$(counts "$OUT")"
+run_impex 0 dump Swatches
+expect_eq "values read back the same" "${plain_dump/Mauve/Green}" "$OUT"
+run_impex 0 verify
 done_ok

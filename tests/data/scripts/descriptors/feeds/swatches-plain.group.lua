@@ -1,0 +1,1 @@
+return { description = "swatches, colours as text", steps = { "plain" } }
