@@ -17,8 +17,8 @@
  *   tag 4 BOOL    x = 0 false, 1 true
  *   tag 5 TEXT    x = length, then 1 byte impex_vtype, then the bytes:
  *                 dates, datetimes, and a number or bool whose text has no
- *                 exact binary form above (an int past 2^58, a decimal of
- *                 more than 18 digits, "-0", or what map stored unchecked)
+ *                 exact binary form above (a number of more than 18
+ *                 digits, "-0", or what map stored unchecked)
  *   tag 6 REF     x = k << 4 | source << 3 | impex_vtype: the value is
  *                 stored elsewhere: source 0, the record's own key part k
  *                 (the key is not stored twice); source 1, value k of the
