@@ -670,36 +670,31 @@ static int db_get(impex_txn *t, const char *dbname, const void *key, size_t klen
     return IMPEX_OK;
 }
 
-/* With MDB_NOOVERWRITE, an existing key gives IMPEX_EEXISTS (err untouched)
- * and its stored value in *existing (if not NULL). */
-static int db_put_flags(impex_txn *t, const char *dbname, const void *key, size_t klen,
-                        impex_slice val, unsigned flags, impex_slice *existing, const char *what,
-                        impex_err *err)
+/* The handle of DB dbname for writing in t: a write txn, and the DB made. */
+static int resolve_for_write(impex_txn *t, const char *dbname, MDB_dbi *dbi, impex_err *err)
 {
     int rc = need_write(t, err);
     if (rc) return rc;
-    if (val.len && !val.ptr)
-        return impex_err_set(err, IMPEX_EUSAGE, "store: value without bytes for %s", what);
-    MDB_dbi dbi;
-    if (!resolve(t, dbname, &dbi))
+    if (!resolve(t, dbname, dbi))
         return impex_err_set(err, IMPEX_EUSAGE,
                              "store: database %s does not exist (impex_store_ensure_resource "
                              "not called?)",
                              dbname);
-    MDB_val k = {klen, (void *)key}, v = {val.len, (void *)val.ptr};
-    rc = mdb_put(t->txn, dbi, &k, &v, flags);
-    if (rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE)) {
-        if (existing) *existing = (impex_slice){v.mv_data, v.mv_size};
-        return IMPEX_EEXISTS;
-    }
-    if (rc) return mdb_fail(err, rc, "writing %s", what);
     return IMPEX_OK;
 }
 
 static int db_put(impex_txn *t, const char *dbname, const void *key, size_t klen, impex_slice val,
                   const char *what, impex_err *err)
 {
-    return db_put_flags(t, dbname, key, klen, val, 0, NULL, what, err);
+    MDB_dbi dbi = 0;
+    int rc = resolve_for_write(t, dbname, &dbi, err);
+    if (rc) return rc;
+    if (val.len && !val.ptr)
+        return impex_err_set(err, IMPEX_EUSAGE, "store: value without bytes for %s", what);
+    MDB_val k = {klen, (void *)key}, v = {val.len, (void *)val.ptr};
+    rc = mdb_put(t->txn, dbi, &k, &v, 0);
+    if (rc) return mdb_fail(err, rc, "writing %s", what);
+    return IMPEX_OK;
 }
 
 /* --- records -------------------------------------------------------------- */
@@ -771,17 +766,6 @@ int impex_record_put(impex_txn *t, const char *resource, const char *tenant, imp
     return db_put(t, name, k, klen, val, name, err);
 }
 
-int impex_record_put_new(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
-                         impex_slice val, impex_slice *existing, impex_err *err)
-{
-    char name[STORE_MAX_RESOURCE + 3], k[STORE_KEY_BUF];
-    size_t klen = 0;
-    int rc = resource_db_name(resource, name, sizeof name, err);
-    if (!rc) rc = record_key(t->s, tenant, key, k, &klen, err);
-    if (rc) return rc;
-    return db_put_flags(t, name, k, klen, val, MDB_NOOVERWRITE, existing, name, err);
-}
-
 int impex_record_del(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
                      impex_err *err)
 {
@@ -810,7 +794,7 @@ struct impex_record_writer {
     char key[STORE_KEY_BUF];
     size_t tlen;    /* tenant NUL, at the start of key */
     int append;     /* keys have sorted after every stored key so far */
-    int positioned; /* the cursor rests on key (put_new found it) */
+    int positioned; /* the cursor rests on key (put_new or get found it) */
 };
 
 int impex_record_writer_open(impex_txn *t, const char *resource, const char *tenant,
@@ -821,14 +805,9 @@ int impex_record_writer_open(impex_txn *t, const char *resource, const char *ten
     if (!w) return impex_err_set(err, IMPEX_ENOMEM, "store: out of memory");
     size_t klen = 0;
     MDB_dbi dbi = 0;
-    int rc = need_write(t, err);
-    if (!rc) rc = resource_db_name(resource, w->name, sizeof w->name, err);
+    int rc = resource_db_name(resource, w->name, sizeof w->name, err);
     if (!rc) rc = record_key(t->s, tenant, (impex_slice){0}, w->key, &klen, err);
-    if (!rc && !resolve(t, w->name, &dbi))
-        rc = impex_err_set(err, IMPEX_EUSAGE,
-                           "store: database %s does not exist (impex_store_ensure_resource "
-                           "not called?)",
-                           w->name);
+    if (!rc) rc = resolve_for_write(t, w->name, &dbi, err);
     if (!rc && (rc = mdb_cursor_open(t->txn, dbi, &w->cur)))
         rc = mdb_fail(err, rc, "opening a cursor on %s", w->name);
     if (rc) {

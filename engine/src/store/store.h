@@ -59,11 +59,6 @@ int impex_record_get(impex_txn *t, const char *resource, const char *tenant, imp
                      impex_slice *val, impex_err *err); /* IMPEX_ENOTFOUND if absent */
 int impex_record_put(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
                      impex_slice val, impex_err *err);
-/* Puts val only if key is new; otherwise returns IMPEX_EEXISTS (without
- * filling err) and points *existing at the stored value. One lookup instead
- * of get-then-put on the common path of a fresh import. */
-int impex_record_put_new(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
-                         impex_slice val, impex_slice *existing, impex_err *err);
 /* IMPEX_ENOTFOUND if absent. */
 int impex_record_del(impex_txn *t, const char *resource, const char *tenant, impex_slice key,
                      impex_err *err);
@@ -77,7 +72,9 @@ typedef struct impex_record_writer impex_record_writer;
 int impex_record_writer_open(impex_txn *t, const char *resource, const char *tenant,
                              impex_record_writer **out, impex_err *err);
 void impex_record_writer_close(impex_record_writer *w);
-/* As impex_record_put_new; on IMPEX_EEXISTS the cursor rests on the key. */
+/* Puts val only if key is new; otherwise returns IMPEX_EEXISTS (without
+ * filling err), points *existing (if not NULL) at the stored value and
+ * leaves the cursor on the key. One lookup instead of get-then-put. */
 int impex_record_writer_put_new(impex_record_writer *w, impex_slice key, impex_slice val,
                                 impex_slice *existing, impex_err *err);
 /* IMPEX_ENOTFOUND if absent; the cursor rests on the key when found. */
