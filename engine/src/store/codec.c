@@ -522,13 +522,9 @@ nomem:
 
 impex_slice impex_key_part(impex_slice key, size_t k)
 {
-    const char *p = key.ptr, *end = key.ptr + key.len;
-    for (; k > 0 && p < end; k--) {
-        const char *nul = memchr(p, '\0', (size_t)(end - p));
-        p = nul ? nul + 1 : end;
-    }
-    const char *nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
-    return (impex_slice){p, (size_t)((nul ? nul : end) - p)};
+    key_parts kp;
+    split_key(key, &kp);
+    return k < kp.n ? kp.part[k] : (impex_slice){key.ptr + key.len, 0};
 }
 
 int impex_key_encode(const impex_slice *parts, size_t n, impex_buf *out)
