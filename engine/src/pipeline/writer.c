@@ -254,7 +254,7 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
     impex_writer *w = st->w;
     impex_job *job = w->job;
     impex_step *step = &job->steps[b->step];
-    uint64_t imported = 0, rejected = b->nrejects, did_count[4] = {0};
+    uint64_t rejected = b->nrejects, did_count[4] = {0};
     int rc;
     st->dirty[b->step] = 1;
 
@@ -265,7 +265,6 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
         impex_err_clear(&rerr);
         rc = apply_item(st, txn, b, it, &did, &rerr, err);
         if (rc == 0) {
-            imported++;
             did_count[did]++;
             continue;
         }
@@ -280,7 +279,8 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
     }
 
     impex_counts add = {.rows = b->rows,
-                        .imported = imported,
+                        .imported = did_count[DID_CREATE] + did_count[DID_UPDATE] +
+                                    did_count[DID_SAME] + did_count[DID_DELETE],
                         .rejected = rejected,
                         .created = did_count[DID_CREATE],
                         .updated = did_count[DID_UPDATE],
@@ -297,7 +297,7 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
                              "\"created\":%llu,\"updated\":%llu,\"unchanged\":%llu,"
                              "\"deleted\":%llu,\"rejected\":%llu,\"offset\":%llu}",
                              b->step, (unsigned long long)b->first_row, (unsigned long long)b->rows,
-                             (unsigned long long)imported, (unsigned long long)add.created,
+                             (unsigned long long)add.imported, (unsigned long long)add.created,
                              (unsigned long long)add.updated, (unsigned long long)add.unchanged,
                              (unsigned long long)add.deleted, (unsigned long long)rejected,
                              (unsigned long long)b->cp.token.pos[0]))
