@@ -1,4 +1,5 @@
 #include "lua/scripts.h"
+#include "core/hash.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -26,13 +27,7 @@ struct impex_scriptset {
 
 uint64_t impex_script_hash(const void *p, size_t n)
 {
-    const unsigned char *b = p;
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3u;
-    }
-    return h;
+    return impex_fnv1a64(p, n);
 }
 
 void impex_script_hash_format(uint64_t h, char out[17])

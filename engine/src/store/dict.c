@@ -1,4 +1,5 @@
 #include "store/dict.h"
+#include "core/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,6 @@ struct impex_dict {
     uint64_t value_first[4]; /* bit c: some value starts with byte c */
 };
 
-static uint64_t hash(const char *p, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
-}
-
 static void table_free(table *t)
 {
     impex_buf_free(&t->blob);
@@ -47,7 +40,7 @@ void impex_dict_free(impex_dict *d)
 static uint32_t table_find(const table *t, const char *s, size_t len)
 {
     if (!t->n) return 0;
-    for (size_t i = hash(s, len) & (t->nslots - 1);; i = (i + 1) & (t->nslots - 1)) {
+    for (size_t i = impex_fnv1a64(s, len) & (t->nslots - 1);; i = (i + 1) & (t->nslots - 1)) {
         uint32_t id = t->slots[i];
         if (!id) return 0;
         const impex_slice *e = &t->entries[id - 1];
@@ -125,7 +118,7 @@ static int build(table *t, const char *what, impex_err *err)
         if (table_find(t, e->ptr, e->len))
             return impex_err_set(err, IMPEX_EFORMAT, "%s dictionary: '%.*s' twice", what,
                                  (int)(e->len > 64 ? 64 : e->len), e->ptr);
-        size_t i = hash(e->ptr, e->len) & (t->nslots - 1);
+        size_t i = impex_fnv1a64(e->ptr, e->len) & (t->nslots - 1);
         while (t->slots[i])
             i = (i + 1) & (t->nslots - 1);
         t->slots[i] = (uint32_t)id;
