@@ -18,14 +18,15 @@
 static const char *const desc_keys[] = {
     "name",      "resource",   "format",   "entry",      "key",
     "operation", "batch_size", "on_error", "max_errors", "allow_extra_columns",
-    "fields",    "validate",   "map",      "operations", NULL,
+    "fields",    "validate",   "map",      "operations", "refs",
+    NULL,
 };
 
 static const char *const rule_keys[] = {
     "name", "required", "type", "pattern", "min", "max", "enum", "maxlen", "multi", NULL,
 };
 
-static const char *const group_keys[] = {"description", "steps", NULL};
+static const char *const group_keys[] = {"description", "steps", "requires", NULL};
 
 static const struct {
     const char *name;
@@ -51,6 +52,8 @@ typedef struct parse_ctx {
 } parse_ctx;
 
 static int parse_group(lua_State *L, parse_ctx *c);
+static int parse_refs(lua_State *L, parse_ctx *c, int idx);
+static int parse_requires(lua_State *L, parse_ctx *c);
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -587,7 +590,17 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     if (parse_key(L, c, 2)) return c->rc;
     if (get_function(L, c, 2, "validate", &d->has_validate)) return c->rc;
     if (get_function(L, c, 2, "map", &d->has_map)) return c->rc;
+    if (parse_refs(L, c, 2)) return c->rc;
     return c->rc;
+}
+
+/* placeholder: parsed by the refs change */
+static int parse_refs(lua_State *L, parse_ctx *c, int idx)
+{
+    int t = rawfield(L, idx, "refs");
+    lua_pop(L, 1);
+    if (t != LUA_TNIL && t != LUA_TTABLE) return bad(c, "", "refs", "must be a table");
+    return IMPEX_OK;
 }
 
 /* Entry of the protected call: (ctx, table). Results travel through ctx. */
@@ -817,7 +830,61 @@ static int parse_group(lua_State *L, parse_ctx *c)
         if (!(g->steps[i] = strdup(rel))) return oom(c);
         g->nsteps = i + 1;
     }
-    return c->rc;
+    lua_pop(L, 1);
+    return parse_requires(L, c);
+}
+
+/* "requires": steps of the group (named as in steps) whose entry the file
+ * must hold; kept as descriptor paths, to compare with the plan's steps. */
+static int parse_requires(lua_State *L, parse_ctx *c)
+{
+    impex_group *g = c->g;
+    int t = rawfield(L, 2, "requires");
+    int k = lua_gettop(L);
+    size_t n = t == LUA_TTABLE ? sequence_of(L, k, LUA_TSTRING) : 0;
+    int empty = t == LUA_TNIL;
+    if (t == LUA_TTABLE) {
+        lua_pushnil(L);
+        empty = !lua_next(L, k);
+        lua_settop(L, k);
+    }
+    if (empty) {
+        lua_pop(L, 1);
+        return IMPEX_OK;
+    }
+    if (n == 0) return bad(c, "", "requires", "must be a list of step names");
+    if (!(g->requires = calloc(n, sizeof *g->requires)) ||
+        !(g->requires_names = calloc(n, sizeof *g->requires_names)))
+        return oom(c);
+    const char *slash = strrchr(c->relpath, '/');
+    int dirlen = (int)(slash - c->relpath);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, k, (lua_Integer)i + 1);
+        const char *s = lua_tostring(L, -1);
+        size_t len = strlen(s);
+        const char *ext = len > 4 && strcmp(s + len - 4, ".lua") == 0 ? "" : ".lua";
+        char rel[PATH_MAX];
+        int w = strchr(s, '/') ? snprintf(rel, sizeof rel, "descriptors/%s%s", s, ext)
+                               : snprintf(rel, sizeof rel, "%.*s/%s%s", dirlen, c->relpath, s, ext);
+        int found = 0;
+        for (size_t j = 0; w > 0 && (size_t)w < sizeof rel && j < g->nsteps; j++)
+            found |= !strcmp(rel, g->steps[j]);
+        if (!found) {
+            c->rc = impex_err_set(c->err, IMPEX_EDESC,
+                                  "%s: requires '%s', which is not one of the group's steps",
+                                  c->relpath, s);
+            return c->rc;
+        }
+        if (!(g->requires[i] = strdup(rel)) || !(g->requires_names[i] = strdup(s))) {
+            free(g->requires[i]);
+            g->requires[i] = NULL;
+            return oom(c);
+        }
+        g->nrequires = i + 1;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return IMPEX_OK;
 }
 
 int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_err *err)
@@ -884,6 +951,12 @@ void impex_group_free(impex_group *g)
     for (size_t i = 0; i < g->nsteps; i++)
         free(g->steps[i]);
     free(g->steps);
+    for (size_t i = 0; i < g->nrequires; i++) {
+        free(g->requires[i]);
+        free(g->requires_names[i]);
+    }
+    free(g->requires);
+    free(g->requires_names);
     free(g->name);
     free(g->description);
     free(g->path);

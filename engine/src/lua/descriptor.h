@@ -7,7 +7,10 @@
  *   ones a request may choose instead; default: just `operation`), batch_size (500),
  *   on_error ("skip" | "strict"), max_errors (0 = no limit),
  *   allow_extra_columns (false), fields (ordered list of rules),
- *   validate(row) and map(row, existing) (optional functions).
+ *   validate(row) and map(row, existing) (optional functions),
+ *   refs (references to other resources: { { resource = "ProductTypes",
+ *   fields = { "MasterCatalogName", "ProductType" } }, ... }; the row's fields
+ *   giving the target's key parts in the target's key order).
  * A field rule: { "Name" or name = "Name", required, type ("string", "int",
  *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
  *   whole value), min, max (numbers, for int/decimal), enum (list of
@@ -15,9 +18,12 @@
  * Unknown keys in either table are errors, so typos fail loudly.
  *
  * A group file "<name>.group.lua" anywhere below descriptors/ returns
- *   { description = "...", steps = { "categories", "products" } }
+ *   { description = "...", steps = { "categories", "products" },
+ *     requires = { "products" } }
  * where each step names a descriptor file relative to the group's folder
- * ("products" -> products.lua) or to descriptors/ when it holds a '/'. */
+ * ("products" -> products.lua) or to descriptors/ when it holds a '/'.
+ * requires (optional) lists steps of the group whose entry the file must
+ * hold; a job without one fails before anything is written. */
 #ifndef IMPEX_LUA_DESCRIPTOR_H
 #define IMPEX_LUA_DESCRIPTOR_H
 
@@ -82,6 +88,9 @@ typedef struct impex_group {
     char *path;   /* "descriptors/catalog/catalog.group.lua" */
     char **steps; /* descriptor paths relative to the scripts root */
     size_t nsteps;
+    char **requires;       /* steps (descriptor paths) whose entry must be in the file */
+    char **requires_names; /* the same steps as the group names them */
+    size_t nrequires;
 } impex_group;
 
 /* Finds "<name>.group.lua" below <root>/descriptors and loads it.

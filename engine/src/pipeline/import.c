@@ -464,7 +464,11 @@ static int plan_and_prepare(impex_engine *e, run_ctx *r, int *finished, impex_er
         int rc = impex_steps_plan(r, &e2);
         if (rc) {
             if (transient(rc)) return impex_err_set(err, rc, "%s", e2.msg);
-            return finish_job(e, job, IMPEX_JOB_FAILED_UNEXPECTEDLY, e2.msg, err);
+            /* EREJECT: the file lacks an entry the group requires. */
+            return finish_job(e, job,
+                              rc == IMPEX_EREJECT ? IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS
+                                                  : IMPEX_JOB_FAILED_UNEXPECTEDLY,
+                              e2.msg, err);
         }
         if (!job->nsteps) {
             char msg[1024];

@@ -89,6 +89,8 @@ typedef struct step_outcome {
 } step_outcome;
 
 /* steps.c */
+/* Adds a job step per matching entry; IMPEX_EREJECT (the message names
+ * them) when a step the group requires has no entry. */
 int impex_steps_plan(run_ctx *r, impex_err *err);
 /* Loads every step's descriptor and checks every remaining header before
  * anything is written. Returns the job status to fail with (msg says why), or -1. */

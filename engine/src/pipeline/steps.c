@@ -59,6 +59,20 @@ static int report_duplicates(run_ctx *r, size_t n)
     return IMPEX_OK;
 }
 
+/* Step s of g is required and no entry matched it: says so in msg, with
+ * the entry names its descriptor accepts. */
+static int note_required(const impex_group *g, size_t s, const impex_descriptor *d, impex_buf *msg)
+{
+    for (size_t k = 0; k < g->nrequires; k++) {
+        if (strcmp(g->requires[k], g -> steps[s]) != 0) continue;
+        return impex_buf_printf(msg, "%s%s: no entry for required step '%s' (expected %s)",
+                                msg->len ? "; " : "", g->name, g->requires_names[k], d->entry_glob)
+                   ? IMPEX_ENOMEM
+                   : IMPEX_OK;
+    }
+    return IMPEX_OK;
+}
+
 int impex_steps_plan(run_ctx *r, impex_err *err)
 {
     impex_job *job = r->job;
@@ -67,18 +81,25 @@ int impex_steps_plan(run_ctx *r, impex_err *err)
     char *used = calloc(n + 1, 1);
     int rc = used ? impex_group_load(r->lua, job->group, &g, err)
                   : impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    impex_buf missing = {0};
     for (size_t s = 0; !rc && s < g->nsteps; s++) {
         impex_descriptor *d;
         if ((rc = impex_descriptor_load(r->lua, g->steps[s], &d, err))) break;
+        size_t matched = 0;
         for (size_t i = 0; !rc && i < n; i++) {
             if (used[i] || !impex_descriptor_matches(d, impex_archive_name(r->archive, i)))
                 continue;
             used[i] = 1;
+            matched++;
             if (impex_job_add_step(job, d->path, d->resource, impex_archive_name(r->archive, i), i))
                 rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         }
+        if (!rc && !matched && note_required(g, s, d, &missing))
+            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         impex_descriptor_free(d);
     }
+    if (!rc && missing.len) rc = impex_err_set(err, IMPEX_EREJECT, "%s", missing.ptr);
+    impex_buf_free(&missing);
     for (size_t i = 0; !rc && i < n; i++) {
         if (used[i]) continue;
         const char *name = impex_archive_name(r->archive, i);
