@@ -6,6 +6,9 @@ return {
   key = { "CatalogName", "CategoryCode" },
   operation = "upsert",
   operations = { "upsert", "insert", "update", "delete" }, -- what --operation may choose
+  refs = { -- a parent comes before its children
+    { resource = "Categories", fields = { "CatalogName", "ParentCategoryCode" } },
+  },
   fields = {
     { "CatalogName", required = true, maxlen = 100 },
     { "CategoryCode", required = true, maxlen = 100, pattern = "[A-Za-z0-9][A-Za-z0-9_.-]*" },

@@ -18,6 +18,9 @@ return {
   key = { "MasterCatalogName", "ProductCode" },
   operation = "upsert",
   operations = { "upsert", "insert", "update", "delete" }, -- what --operation may choose
+  refs = {
+    { resource = "ProductTypes", fields = { "MasterCatalogName", "ProductType" } },
+  },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100, pattern = "[A-Za-z0-9][A-Za-z0-9_.-]*" },
