@@ -788,6 +788,73 @@ static void test_groups(void **state)
     assert_int_equal(lua_gettop(impex_lua_state(f->X)), 0);
 }
 
+/* requires: steps of the group, kept as descriptor paths and as named. */
+static void test_group_requires(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *file, *text;
+    } files[] = {
+        {"a.lua", "return { resource = 'A', key = 'K', fields = { 'K' } }\n"},
+        {"b.lua", "return { resource = 'B', key = 'K', fields = { 'K' } }\n"},
+        {"ok.group.lua", "return { steps = { 'a', 'b' }, requires = { 'b' } }\n"},
+        {"none.group.lua", "return { steps = { 'a' }, requires = {} }\n"},
+        {"other.group.lua", "return { steps = { 'a' }, requires = { 'b' } }\n"},
+        {"text.group.lua", "return { steps = { 'a' }, requires = 'a' }\n"},
+        {"named.group.lua", "return { steps = { 'a' }, requires = { x = 'a' } }\n"},
+    };
+    size_t nfiles = sizeof files / sizeof files[0];
+    char dir[] = "/tmp/impex_req_XXXXXX", path[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/descriptors/g", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    for (size_t i = 0; i < nfiles; i++) {
+        snprintf(path, sizeof path, "descriptors/g/%s", files[i].file);
+        write_file(dir, path, files[i].text);
+    }
+    impex_lua *L;
+    impex_lua_limits lim = {.instructions = 1000000, .memory = (size_t)8 << 20};
+    assert_int_equal(impex_lua_new(dir, &lim, &L, &f->err), 0);
+
+    impex_group *g;
+    assert_int_equal(impex_group_load(L, "ok", &g, &f->err), 0);
+    assert_int_equal(g->nrequires, 1);
+    assert_string_equal(g->requires[0], "descriptors/g/b.lua");
+    assert_string_equal(g->requires_names[0], "b");
+    impex_group_free(g);
+    assert_int_equal(impex_group_load(L, "none", &g, &f->err), 0);
+    assert_int_equal(g->nrequires, 0);
+    impex_group_free(g);
+
+    static const struct {
+        const char *group, *msg;
+    } bad[] = {
+        {"other", "descriptors/g/other.group.lua: requires 'b', which is not one of the group's "
+                  "steps"},
+        {"text", "descriptors/g/text.group.lua: 'requires' must be a list of step names"},
+        {"named", "descriptors/g/named.group.lua: 'requires' must be a list of step names"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        g = NULL;
+        assert_int_equal(impex_group_load(L, bad[i].group, &g, &f->err), IMPEX_EDESC);
+        assert_null(g);
+        assert_string_equal(f->err.msg, bad[i].msg);
+        assert_int_equal(lua_gettop(impex_lua_state(L)), 0);
+    }
+    impex_lua_free(L);
+    for (size_t i = 0; i < nfiles; i++) {
+        snprintf(path, sizeof path, "%s/descriptors/g/%s", dir, files[i].file);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/descriptors/g", dir);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
 /* --- rows --------------------------------------------------------------- */
 
 static void expect_field(const impex_value *v, const char *name, impex_vtype type, const char *text)
@@ -1011,6 +1078,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_descriptor_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descriptor_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_requires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_stock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate_reasons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_types, setup, teardown),

@@ -98,7 +98,9 @@ int impex_steps_plan(run_ctx *r, impex_err *err)
             rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         impex_descriptor_free(d);
     }
-    if (!rc && missing.len) rc = impex_err_set(err, IMPEX_EREJECT, "%s", missing.ptr);
+    /* A file with no matching entry at all gets the plainer verdict (import.c). */
+    if (!rc && missing.len && job->nsteps)
+        rc = impex_err_set(err, IMPEX_EREJECT, "%s", missing.ptr);
     impex_buf_free(&missing);
     for (size_t i = 0; !rc && i < n; i++) {
         if (used[i]) continue;
