@@ -130,16 +130,21 @@ static int same_bytes(impex_slice a, impex_slice b)
  * result equals what is stored (the common case of a daily feed, found with
  * one memcmp when the row names every stored field, as an unchanged file
  * does). A record equal in values but not in bytes (version 1, or encoded
- * before its dictionaries grew) counts as unchanged and is written again. */
+ * before its dictionaries grew) counts as unchanged and is written again.
+ * The result is rec over base: base is existing, or existing with the row's
+ * clears applied; a NULL rec.ptr means base is the result. */
 static int store_over(writer_state *st, impex_record_writer *rw, const impex_dict *dict,
                       impex_slice key, impex_slice existing, impex_slice base, impex_slice rec,
                       int *did, impex_err *err)
 {
     *did = DID_SAME;
-    if (same_bytes(existing, rec)) return IMPEX_OK;
-    int rc = impex_codec_overlay(dict, key, base, rec, &st->merged, err);
-    if (rc) return rc;
-    impex_slice merged = {st->merged.ptr, st->merged.len};
+    impex_slice merged = base; /* rec.ptr NULL: base is the result already */
+    int rc;
+    if (rec.ptr) {
+        if (same_bytes(existing, rec)) return IMPEX_OK;
+        if ((rc = impex_codec_overlay(dict, key, base, rec, &st->merged, err))) return rc;
+        merged = (impex_slice){st->merged.ptr, st->merged.len};
+    }
     if (same_bytes(existing, merged)) return IMPEX_OK;
     /* Equal values in another encoding (version 1, or written before a
      * dictionary gained a value) count as unchanged, and are rewritten. */
@@ -213,6 +218,8 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
         rec.ptr = st->checked.ptr;
         rec.len = st->checked.len;
     }
+    if (have && it->clears && !d->has_map) /* base holds the row over the stored record */
+        return store_over(st, rw, dict, key, existing, base, (impex_slice){0}, did, err);
     if (have) return store_over(st, rw, dict, key, existing, base, rec, did, err);
     *did = DID_CREATE;
     return impex_record_writer_replace(rw, key, rec, err);
