@@ -302,6 +302,68 @@ static void composite_keys(void **state)
     impex_buf_free(&back);
 }
 
+/* overlay(existing, update) as JSON */
+static void overlay_json(const impex_dict *d, impex_slice existing, const impex_value *upd,
+                         size_t n, impex_buf *merged, char **json)
+{
+    impex_buf u = {0}, js = {0};
+    assert_int_equal(impex_codec_encode(d, upd, n, (impex_slice){"A", 1}, &u), 0);
+    assert_int_equal(impex_codec_overlay(d, (impex_slice){"A", 1}, existing,
+                                         (impex_slice){u.ptr, u.len}, merged, NULL),
+                     0);
+    assert_int_equal(impex_codec_to_json(d, (impex_slice){"A", 1},
+                                         (impex_slice){merged->ptr, merged->len}, &js, NULL),
+                     0);
+    *json = js.ptr;
+    impex_buf_free(&u);
+}
+
+/* A NULL value in an update is a clear marker: the stored field goes, an
+ * absent one stays absent (the same bytes: change detection sees no change),
+ * other fields keep their values, and a NULL never ends up stored. */
+static void overlay_clears_fields(void **state)
+{
+    (void)state;
+    impex_dict *d = dict_of(NAMES, 11);
+    impex_value stored[] = {{"Code", 4, IMPEX_V_STRING, "A", 1, 1},
+                            {"Price", 5, IMPEX_V_DECIMAL, "2.50", 4, 2},
+                            {"Note", 4, IMPEX_V_STRING, "fragile", 7, 6},
+                            {"Extra", 5, IMPEX_V_STRING, "named", 5, 0}};
+    impex_buf old = {0}, merged = {0};
+    char *json;
+    assert_int_equal(impex_codec_encode(d, stored, 4, (impex_slice){"A", 1}, &old), 0);
+    impex_slice existing = {old.ptr, old.len};
+
+    /* Clear Note, set Qty. */
+    impex_value upd1[] = {{"Qty", 3, IMPEX_V_INT, "7", 1, 3}, {"Note", 4, IMPEX_V_NULL, "", 0, 6}};
+    overlay_json(d, existing, upd1, 2, &merged, &json);
+    assert_string_equal(json, "{\"Code\":\"A\",\"Price\":2.50,\"Qty\":7,\"Extra\":\"named\"}");
+    free(json);
+
+    /* Clearing fields that are not stored: the very bytes stored. */
+    impex_value upd2[] = {{"Gone", 4, IMPEX_V_NULL, "", 0, 7},
+                          {"Other", 5, IMPEX_V_NULL, "", 0, 0}};
+    overlay_json(d, existing, upd2, 2, &merged, &json);
+    assert_int_equal(merged.len, old.len);
+    assert_memory_equal(merged.ptr, old.ptr, old.len);
+    free(json);
+
+    /* A field outside the dictionary is cleared by name. */
+    impex_value upd3[] = {{"Extra", 5, IMPEX_V_NULL, "", 0, 0}};
+    overlay_json(d, existing, upd3, 1, &merged, &json);
+    assert_string_equal(json, "{\"Code\":\"A\",\"Price\":2.50,\"Note\":\"fragile\"}");
+    free(json);
+
+    /* Over an empty record (a new one) the markers leave nothing behind. */
+    overlay_json(d, (impex_slice){"\x02", 1}, upd1, 2, &merged, &json);
+    assert_string_equal(json, "{\"Qty\":7}");
+    free(json);
+
+    impex_buf_free(&old);
+    impex_buf_free(&merged);
+    impex_dict_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +374,7 @@ int main(void)
         cmocka_unit_test(corrupt_records_are_refused),
         cmocka_unit_test(key_inside_the_output),
         cmocka_unit_test(composite_keys),
+        cmocka_unit_test(overlay_clears_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

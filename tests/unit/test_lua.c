@@ -855,6 +855,99 @@ static void test_group_requires(void **state)
     rmdir(dir);
 }
 
+/* operation_column, empty, sentinel; a group's max_upload and its name by path. */
+static void test_request_keys(void **state)
+{
+    fixture *f = *state;
+    char dir[] = "/tmp/impex_req_XXXXXX", path[PATH_MAX];
+    static const char *const files[][2] = {
+        {"descriptors/ok.lua", "return { resource = 'T', key = 'K', fields = { 'K', 'N' },\n"
+                               "  operation_column = 'Op', empty = 'clear', sentinel = 'NULL' }\n"},
+        {"descriptors/plain.lua", "return { resource = 'T', key = 'K', fields = { 'K' } }\n"},
+        {"descriptors/opcol.lua", "return { resource = 'T', key = 'K', fields = { 'K', 'n' },\n"
+                                  "  operation_column = 'N' }\n"},
+        {"descriptors/empty.lua",
+         "return { resource = 'T', key = 'K', fields = { 'K' }, empty = 'drop' }\n"},
+        {"descriptors/shop/a.group.lua", "return { steps = { 'x' }, max_upload = '5 MB' }\n"},
+        {"descriptors/shop/x.lua", "return { resource = 'T', key = 'K', fields = { 'K' } }\n"},
+        {"descriptors/shop/b.group.lua", "return { steps = { 'x' }, max_upload = '1.5KiB' }\n"},
+        {"descriptors/shop/c.group.lua", "return { steps = { 'x' }, max_upload = 0 }\n"},
+        {"descriptors/shop/d.group.lua", "return { steps = { 'x' }, max_upload = '5 XB' }\n"},
+        {"descriptors/shop/e.group.lua", "return { steps = { 'x' }, max_upload = 'inf MB' }\n"},
+    };
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/descriptors/shop", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        write_file(dir, files[i][0], files[i][1]);
+    impex_lua *X;
+    assert_int_equal(impex_lua_new(dir, NULL, &X, &f->err), 0);
+
+    impex_descriptor *d;
+    assert_int_equal(impex_descriptor_load(X, "descriptors/ok.lua", &d, &f->err), 0);
+    assert_string_equal(d->op_column, "Op");
+    assert_int_equal(d->empty_clears, 1);
+    assert_string_equal(d->sentinel, "NULL");
+    assert_int_equal(d->sentinel_len, 4);
+    impex_descriptor_free(d);
+    assert_int_equal(impex_descriptor_load(X, "descriptors/plain.lua", &d, &f->err), 0);
+    assert_null(d->op_column);
+    assert_int_equal(d->empty_clears, 0);
+    assert_string_equal(d->sentinel, "~delete~");
+    impex_descriptor_free(d);
+    assert_int_equal(impex_descriptor_load(X, "descriptors/opcol.lua", &d, &f->err), IMPEX_EDESC);
+    assert_string_equal(
+        f->err.msg, "descriptors/opcol.lua: 'operation_column' must not name one of the fields");
+    assert_int_equal(impex_descriptor_load(X, "descriptors/empty.lua", &d, &f->err), IMPEX_EDESC);
+    assert_string_equal(f->err.msg,
+                        "descriptors/empty.lua: 'empty' must be one of \"keep\", \"clear\"");
+
+    impex_group *g;
+    assert_int_equal(impex_group_load(X, "shop/a", &g, &f->err), 0);
+    assert_int_equal(g->max_upload, 5000000);
+    assert_string_equal(g->max_upload_unit, "MB");
+    assert_string_equal(g->path, "descriptors/shop/a.group.lua");
+    impex_group_free(g);
+    assert_int_equal(impex_group_load(X, "a", &g, &f->err), 0); /* the base name, unique */
+    impex_group_free(g);
+    assert_int_equal(impex_group_load(X, "b", &g, &f->err), 0);
+    assert_int_equal(g->max_upload, 1536);
+    impex_group_free(g);
+    assert_int_equal(impex_group_load(X, "other/a", &g, &f->err), IMPEX_ENOTFOUND);
+    assert_int_equal(impex_group_load(X, "shop/../shop/a", &g, &f->err), IMPEX_EUSAGE);
+    const char *bad[] = {"c", "d", "e"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(impex_group_load(X, bad[i], &g, &f->err), IMPEX_EDESC);
+        assert_has(f->err.msg, "'max_upload' must be a positive number of bytes");
+    }
+    impex_lua_free(X);
+
+    char out[48];
+    impex_size_format(6100000, "MB", out, sizeof out);
+    assert_string_equal(out, "6.1 MB");
+    impex_size_format(5000001, "MB", out, sizeof out); /* rounded up: never shown as the limit */
+    assert_string_equal(out, "5.1 MB");
+    impex_size_format(5000000, "MB", out, sizeof out);
+    assert_string_equal(out, "5 MB");
+    impex_size_format(4096, "", out, sizeof out);
+    assert_string_equal(out, "4.1 KB");
+    impex_size_format(3 << 20, "MiB", out, sizeof out);
+    assert_string_equal(out, "3 MiB");
+    impex_size_format(500, "", out, sizeof out);
+    assert_string_equal(out, "500 bytes");
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/descriptors/shop", dir);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/descriptors", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
 /* --- rows --------------------------------------------------------------- */
 
 static void expect_field(const impex_value *v, const char *name, impex_vtype type, const char *text)
@@ -1083,6 +1176,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_validate_reasons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

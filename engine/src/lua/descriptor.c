@@ -16,9 +16,15 @@
 #define MAX_DEPTH 32 /* folder depth searched for groups */
 
 static const char *const desc_keys[] = {
-    "name",      "resource",   "format",   "entry",      "key",
-    "operation", "batch_size", "on_error", "max_errors", "allow_extra_columns",
-    "fields",    "validate",   "map",      "operations", "refs",
+    "name",       "resource",
+    "format",     "entry",
+    "key",        "operation",
+    "batch_size", "on_error",
+    "max_errors", "allow_extra_columns",
+    "fields",     "validate",
+    "map",        "operations",
+    "refs",       "operation_column",
+    "empty",      "sentinel",
     NULL,
 };
 
@@ -26,7 +32,7 @@ static const char *const rule_keys[] = {
     "name", "required", "type", "pattern", "min", "max", "enum", "maxlen", "multi", NULL,
 };
 
-static const char *const group_keys[] = {"description", "steps", "requires", NULL};
+static const char *const group_keys[] = {"description", "steps", "requires", "max_upload", NULL};
 
 static const struct {
     const char *name;
@@ -549,6 +555,24 @@ static int get_function(lua_State *L, parse_ctx *c, int idx, const char *key, in
     return IMPEX_OK;
 }
 
+/* operation_column, empty and sentinel: how a row chooses its operation and
+ * clears a stored field. */
+static int parse_request_keys(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    static const char *const empty_names[] = {"keep", "clear", NULL};
+    int empty = 0;
+    if (get_string(L, c, idx, "operation_column", "", &d->op_column)) return c->rc;
+    if (d->op_column && impex_descriptor_field(d, d->op_column, strlen(d->op_column)) >= 0)
+        return bad(c, "", "operation_column", "must not name one of the fields");
+    if (get_choice(L, c, idx, "empty", empty_names, &empty)) return c->rc;
+    d->empty_clears = empty == 1;
+    if (get_string(L, c, idx, "sentinel", "", &d->sentinel)) return c->rc;
+    if (!d->sentinel && !(d->sentinel = strdup(IMPEX_DEFAULT_SENTINEL))) return oom(c);
+    d->sentinel_len = strlen(d->sentinel);
+    return c->rc;
+}
+
 static int parse_descriptor(lua_State *L, parse_ctx *c)
 {
     impex_descriptor *d = c->d;
@@ -591,6 +615,7 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     if (get_function(L, c, 2, "validate", &d->has_validate)) return c->rc;
     if (get_function(L, c, 2, "map", &d->has_map)) return c->rc;
     if (parse_refs(L, c, 2)) return c->rc;
+    if (parse_request_keys(L, c, 2)) return c->rc;
     return c->rc;
 }
 
@@ -672,6 +697,8 @@ void impex_descriptor_free(impex_descriptor *d)
     free(d->resource);
     free(d->format);
     free(d->entry_glob);
+    free(d->op_column);
+    free(d->sentinel);
     free(d);
 }
 
@@ -697,9 +724,10 @@ int impex_descriptor_matches(const impex_descriptor *d, const char *entry_name)
 /* --- groups ------------------------------------------------------------- */
 
 typedef struct group_scan {
-    const char *want; /* "<name>.group.lua" */
-    char *found;      /* relpath of the match */
-    int dup;          /* found twice */
+    const char *want;      /* "<name>.group.lua" */
+    const char *want_path; /* "descriptors/<dir>/<name>.group.lua" for a name with a '/' */
+    char *found;           /* relpath of the match */
+    int dup;               /* found twice */
     char *dup_path;
     char **names; /* every group seen, for the not-found message */
     size_t nnames, cap;
@@ -750,7 +778,8 @@ static int scan_dir(const char *root, const char *rel, int depth, group_scan *s)
             rc = scan_dir(root, child, depth + 1, s);
         } else if (type == DT_REG && n > 10 && strcmp(e->d_name + n - 10, ".group.lua") == 0) {
             rc = add_name(s, e->d_name);
-            if (!rc && strcmp(e->d_name, s->want) == 0) {
+            if (!rc &&
+                (s->want_path ? !strcmp(child, s->want_path) : !strcmp(e->d_name, s->want))) {
                 if (s->found) {
                     s->dup = 1;
                     if (!s->dup_path && !(s->dup_path = strdup(child))) rc = IMPEX_ENOMEM;
@@ -778,6 +807,80 @@ static int valid_step(const char *s, size_t len)
         if (s[i] == '.' && s[i + 1] == '.') return 0;
     }
     return 1;
+}
+
+static const struct {
+    const char *name;
+    uint64_t mult;
+} size_units[] = {
+    {"B", 1},      {"KB", 1000},         {"MB", 1000 * 1000},         {"GB", 1000 * 1000 * 1000},
+    {"KiB", 1024}, {"MiB", 1024 * 1024}, {"GiB", 1024 * 1024 * 1024},
+};
+
+/* max_upload: bytes, or "<number>[ ]<unit>" ("5 MB", "1.5GiB"). */
+static int parse_max_upload(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_group *g = c->g;
+    static const char *what = "must be a positive number of bytes or a size such as \"5 MB\"";
+    int t = rawfield(L, idx, "max_upload");
+    int rc = IMPEX_OK;
+    if (t == LUA_TNUMBER) {
+        int isint;
+        lua_Integer v = lua_tointegerx(L, -1, &isint);
+        if (!isint || v <= 0)
+            rc = bad(c, "", "max_upload", what);
+        else
+            g->max_upload = (uint64_t)v;
+    } else if (t == LUA_TSTRING) {
+        const char *s = lua_tostring(L, -1);
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        while (*end == ' ')
+            end++;
+        size_t u = 0, nu = sizeof size_units / sizeof size_units[0];
+        while (u < nu && strcasecmp(end, size_units[u].name))
+            u++;
+        /* strtod takes "inf", "nan", hex: only plain digits are sizes. */
+        int plain = s[0] >= '0' && s[0] <= '9' && !strpbrk(s, "xXnN");
+        if (!plain || errno || u == nu || !(v > 0) || v * (double)size_units[u].mult >= 1e18) {
+            rc = bad(c, "", "max_upload", what);
+        } else {
+            g->max_upload = (uint64_t)(v * (double)size_units[u].mult);
+            if (u > 0)
+                snprintf(g->max_upload_unit, sizeof g->max_upload_unit, "%s", size_units[u].name);
+            if (!g->max_upload) rc = bad(c, "", "max_upload", what);
+        }
+    } else if (t != LUA_TNIL) {
+        rc = bad(c, "", "max_upload", what);
+    }
+    lua_pop(L, 1);
+    return rc;
+}
+
+void impex_size_format(uint64_t bytes, const char *unit, char *out, size_t size)
+{
+    size_t nu = sizeof size_units / sizeof size_units[0], u = 0;
+    if (unit && *unit) {
+        while (u < nu && strcmp(unit, size_units[u].name))
+            u++;
+        if (u == nu) u = 0;
+    } else {
+        while (u + 1 < 4 && bytes >= size_units[u + 1].mult)
+            u++;
+    }
+    if (u == 0) {
+        snprintf(out, size, "%llu bytes", (unsigned long long)bytes);
+        return;
+    }
+    /* One decimal, rounded up so a size over the limit never reads as the
+     * limit: 5,000,001 bytes is "5.1 MB" over "5 MB". */
+    uint64_t m = size_units[u].mult;
+    unsigned long long tenths = bytes / m * 10 + ((bytes % m) * 10 + m - 1) / m;
+    if (tenths % 10)
+        snprintf(out, size, "%llu.%llu %s", tenths / 10, tenths % 10, size_units[u].name);
+    else
+        snprintf(out, size, "%llu %s", tenths / 10, size_units[u].name);
 }
 
 static int parse_group(lua_State *L, parse_ctx *c)
@@ -831,7 +934,8 @@ static int parse_group(lua_State *L, parse_ctx *c)
         g->nsteps = i + 1;
     }
     lua_pop(L, 1);
-    return parse_requires(L, c);
+    if (parse_requires(L, c)) return c->rc;
+    return parse_max_upload(L, c, 2);
 }
 
 /* "requires": steps of the group (named as in steps) whose entry the file
@@ -893,13 +997,18 @@ int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_er
     group_scan s = {0};
     parse_ctx c = {.err = err, .root = impex_lua_root(L), .set = impex_lua_scriptset(L)};
     impex_buf list = {0};
-    char want[NAME_MAX + 1];
-    if (!*name || strchr(name, '/') ||
-        (size_t)snprintf(want, sizeof want, "%s.group.lua", name) >= sizeof want) {
+    char want[NAME_MAX + 1], want_path[PATH_MAX];
+    /* "webshop/products-update": the group file at that path below descriptors/. */
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    if (!*name || (base != name && !valid_step(name, strlen(name))) ||
+        (size_t)snprintf(want, sizeof want, "%s.group.lua", base) >= sizeof want ||
+        (size_t)snprintf(want_path, sizeof want_path, "descriptors/%s.group.lua", name) >=
+            sizeof want_path) {
         c.rc = impex_err_set(err, IMPEX_EUSAGE, "invalid group name '%s'", name);
         goto cleanup;
     }
     s.want = want;
+    s.want_path = base != name ? want_path : NULL;
     if (scan_dir(c.root, "descriptors", 0, &s)) {
         c.rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto cleanup;

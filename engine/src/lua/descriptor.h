@@ -10,7 +10,12 @@
  *   validate(row) and map(row, existing) (optional functions),
  *   refs (references to other resources: { { resource = "ProductTypes",
  *   fields = { "MasterCatalogName", "ProductType" } }, ... }; the row's fields
- *   giving the target's key parts in the target's key order).
+ *   giving the target's key parts in the target's key order),
+ *   operation_column (a column, optional in the file, whose cell chooses the
+ *   row's operation among `operations`; blank = the job's; not stored),
+ *   empty ("keep": a blank cell leaves the stored field; "clear": it clears
+ *   it), sentinel (the cell value that clears a field on update/upsert;
+ *   default "~delete~"; refused in a required or key field).
  * A field rule: { "Name" or name = "Name", required, type ("string", "int",
  *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
  *   whole value), min, max (numbers, for int/decimal), enum (list of
@@ -23,7 +28,12 @@
  * where each step names a descriptor file relative to the group's folder
  * ("products" -> products.lua) or to descriptors/ when it holds a '/'.
  * requires (optional) lists steps of the group whose entry the file must
- * hold; a job without one fails before anything is written. */
+ * hold; a job without one fails before anything is written.
+ * Optional max_upload: the largest file `impex import` accepts for the
+ * group, bytes (an integer) or a string with a unit ("5 MB", "5MiB": B, KB,
+ * MB, GB are powers of 1000, KiB, MiB, GiB of 1024).
+ * A group is named by its file's base name ("products-update") or by its
+ * path below descriptors/ ("webshop/products-update"). */
 #ifndef IMPEX_LUA_DESCRIPTOR_H
 #define IMPEX_LUA_DESCRIPTOR_H
 
@@ -59,7 +69,13 @@ typedef struct impex_descriptor {
     size_t *key; /* indexes into fields */
     size_t nkey;
     int has_validate, has_map;
+    char *op_column;     /* operation_column: the column choosing each row's operation, or NULL */
+    int empty_clears;    /* empty = "clear": a blank cell clears its field (default "keep") */
+    char *sentinel;      /* the cell value that clears a field (IMPEX_DEFAULT_SENTINEL) */
+    size_t sentinel_len; /* strlen(sentinel) */
 } impex_descriptor;
+
+#define IMPEX_DEFAULT_SENTINEL "~delete~"
 
 /* Loads relpath (relative to the scripts root) with L. IMPEX_ESCRIPT for a
  * Lua error, IMPEX_EDESC for a table that is not a valid descriptor (the
@@ -91,7 +107,12 @@ typedef struct impex_group {
     char **requires;       /* steps (descriptor paths) whose entry must be in the file */
     char **requires_names; /* the same steps as the group names them */
     size_t nrequires;
+    uint64_t max_upload;     /* bytes; 0 = no limit */
+    char max_upload_unit[4]; /* the unit it was given in ("MB", "MiB"; "" for bytes) */
 } impex_group;
+
+/* The size in the unit a group's limit uses ("6.1 MB"); unit "" picks a decimal one. */
+void impex_size_format(uint64_t bytes, const char *unit, char *out, size_t size);
 
 /* Finds "<name>.group.lua" below <root>/descriptors and loads it.
  * IMPEX_ENOTFOUND names the groups that exist. The caller owns *out. */

@@ -17,6 +17,8 @@ typedef struct impex_item {
     size_t key_off, key_len;
     size_t rec_off, rec_len;
     size_t fields_off, fields_len; /* original fields (impex_reject_encode_fields), or 0 bytes */
+    unsigned char op;              /* the row's impex_op (its operation column, else the job's) */
+    unsigned char clears;          /* the record holds clear markers (NULL values) */
 } impex_item;
 
 /* One rejected row, as an encoded reject (pipeline/reject.h) in batch->data. */

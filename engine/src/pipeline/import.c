@@ -1,5 +1,6 @@
 #include "pipeline/import.h"
 #include "core/utf8.h"
+#include "pipeline/group_guard.h"
 #include "pipeline/run.h"
 #include "pipeline/writer.h"
 
@@ -143,16 +144,14 @@ static int check_opts(const impex_import_opts *o, impex_err *err)
 }
 
 /* An unknown group is the caller's mistake: refused before a job exists. */
-static int check_group(impex_engine *e, const char *name, impex_err *err)
+static int check_group(impex_engine *e, const char *name, impex_group **g, impex_err *err)
 {
     impex_lua *lua;
-    impex_group *g;
     int rc = impex_lua_new(e->scripts_root, &e->lua_limits, &lua, err);
     if (rc) return rc;
-    rc = impex_group_load(lua, name, &g, err);
+    rc = impex_group_load(lua, name, g, err);
     impex_lua_free(lua);
     if (rc) return rc == IMPEX_ENOTFOUND ? IMPEX_EUSAGE : rc;
-    impex_group_free(g);
     return IMPEX_OK;
 }
 
@@ -201,6 +200,8 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
 {
     impex_job *job = NULL;
     impex_job_lock *held = NULL;
+    impex_group *g = NULL;
+    impex_group_guard *guard = NULL;
     char dir[4200] = "", path[4400] = "", files[4100];
     uint64_t id;
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
@@ -210,10 +211,17 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
         return impex_err_set(err, IMPEX_EUSAGE, "the data folder's path is too long");
     if (access(file, R_OK))
         return impex_err_set(err, IMPEX_EIO, "cannot read %s: %s", file, strerror(errno));
-    if ((rc = check_group(e, o->group, err))) return rc;
+    if ((rc = check_group(e, o->group, &g, err))) return rc;
+    rc = impex_group_check_upload(g, o->group, file, err);
+    /* Held until the job is recorded: one import per tenant and group. */
+    if (!rc) rc = impex_group_guard_take(e, o->tenant, g, o->group, &guard, err);
+    impex_group_free(g);
+    if (rc) return rc;
     /* The id first (a short commit), and its lock before the job is visible. */
-    if ((rc = alloc_job_id(e, &id, err))) return rc;
-    if ((rc = impex_job_lock_take(e, id, &held, err))) return rc;
+    if ((rc = alloc_job_id(e, &id, err)) || (rc = impex_job_lock_take(e, id, &held, err))) {
+        impex_group_guard_release(guard);
+        return rc;
+    }
     if (impex_job_new(id, o->tenant, o->group, base, &job)) {
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         goto fail;
@@ -247,6 +255,7 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
         (rc = sync_dir(files, err)))
         goto fail;
     if ((rc = record_job(e, job, path, err))) goto fail;
+    impex_group_guard_release(guard);
     *job_id = id;
     impex_job_free(job);
     if (lock)
@@ -259,6 +268,7 @@ fail:
     rmdir(dir);
     impex_job_free(job);
     impex_job_lock_release(held);
+    impex_group_guard_release(guard);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define STRICT_KEEP_REJECTS 1000 /* rejected rows kept for the report of a strict run */
 
@@ -80,6 +81,51 @@ static int reject_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row
     return impex_batch_add_reject(b, row->number, r->rec.ptr, r->rec.len);
 }
 
+/* A cleared field: a NULL value the record keeps, which the writer's overlay
+ * turns into "remove the stored field" (store/codec.h). */
+static const char clear_mark[] = "";
+
+/* The operation the row's operation column asks for: *op, or 0 with the
+ * reason in reason when it is not one the descriptor allows. A blank cell
+ * keeps the job's operation. */
+static int row_operation(const impex_descriptor *d, const impex_field *f, int *op, char *reason,
+                         size_t size)
+{
+    const char *p = f->ptr;
+    size_t len = f->len;
+    while (len && (*p == ' ' || *p == '\t'))
+        p++, len--;
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    if (!len) return 1;
+    for (int k = 0; k < 4; k++) {
+        const char *name = impex_op_name((impex_op)k);
+        if (strlen(name) == len && !strncasecmp(name, p, len) && (d->allowed_ops & (1u << k))) {
+            *op = k;
+            return 1;
+        }
+    }
+    impex_buf shown = {0}, allowed = {0};
+    int bad = impex_utf8_visible(p, len > 64 ? 64 : len, &shown);
+    for (int k = 0; !bad && k < 4; k++)
+        if (d->allowed_ops & (1u << k))
+            bad = impex_buf_printf(&allowed, "%s%s", allowed.len ? ", " : "",
+                                   impex_op_name((impex_op)k));
+    snprintf(reason, size, "operation '%s%s' is not allowed (allowed: %s)",
+             bad || !shown.ptr ? "" : shown.ptr, len > 64 ? "..." : "",
+             bad || !allowed.ptr ? "" : allowed.ptr);
+    impex_buf_free(&shown);
+    impex_buf_free(&allowed);
+    return 0;
+}
+
+/* Whether the cell clears its field: the sentinel, or a blank cell with empty = "clear". */
+static int clears_field(const impex_descriptor *d, const impex_field *f)
+{
+    if (!f->len) return d->empty_clears;
+    return f->len == d->sentinel_len && !memcmp(f->ptr, d->sentinel, f->len);
+}
+
 /* Checks one data row and adds it to the batch as an item or a reject.
  * Returns IMPEX_OK with *rejected set, or an error (the run stops). */
 static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int validating,
@@ -96,6 +142,9 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         snprintf(reason, sizeof reason, "expected %zu fields, found %zu", sc->ncols, row->nfields);
         return reject_row(r, b, s, row, -1, reason);
     }
+    int op = d->op, clears = 0;
+    if (sc->op_col >= 0 && !row_operation(d, &row->fields[sc->op_col], &op, reason, sizeof reason))
+        return reject_row(r, b, s, row, sc->op_col, reason);
     for (size_t f = 0; f < d->nfields; f++) {
         r->vals[f].name = d->fields[f].name;
         r->vals[f].name_len = sc->name_len[f];
@@ -107,12 +156,25 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     for (size_t c = 0; c < sc->ncols; c++) {
         int fi = sc->colmap[c];
         if (fi < 0) continue;
-        if (d->op == IMPEX_OP_DELETE && !impex_descriptor_is_key(d, (size_t)fi)) continue;
+        if (op == IMPEX_OP_DELETE && !impex_descriptor_is_key(d, (size_t)fi)) continue;
         const impex_field *fld = &row->fields[c];
         size_t bad = impex_utf8_check(fld->ptr, fld->len);
         if (bad < fld->len) {
             snprintf(reason, sizeof reason, "invalid UTF-8 at byte %zu of the value", bad + 1);
             return reject_row(r, b, s, row, (int)c, reason);
+        }
+        if (clears_field(d, fld)) {
+            if (d->fields[fi].required && fld->len) {
+                snprintf(reason, sizeof reason, "field %s: cannot clear a required field",
+                         d->fields[fi].name);
+                return reject_row(r, b, s, row, (int)c, reason);
+            }
+            if (!d->fields[fi].required) {
+                /* An insert has nothing to clear: the field is just absent. */
+                if (op != IMPEX_OP_INSERT) r->vals[fi].ptr = clear_mark;
+                clears |= op != IMPEX_OP_INSERT;
+                continue;
+            }
         }
         int rc = impex_rule_check(&d->fields[fi], fld->ptr, fld->len, &r->scratch[fi], &r->vals[fi],
                                   &rerr);
@@ -137,7 +199,8 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     }
     size_t n = 0;
     for (size_t f = 0; f < d->nfields; f++)
-        if (r->vals[f].type != IMPEX_V_NULL) r->present[n++] = r->vals[f];
+        if (r->vals[f].type != IMPEX_V_NULL || r->vals[f].ptr == clear_mark)
+            r->present[n++] = r->vals[f];
     if (sc->script) {
         int rc = impex_script_validate(sc->script, r->present, n, &rerr);
         if (rc == IMPEX_EREJECT) return reject_row(r, b, s, row, -1, rerr.msg);
@@ -146,7 +209,10 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
     *rejected = 0;
     if (validating) return IMPEX_OK;
 
-    impex_item it = {.row = row->number, .line = row->line};
+    impex_item it = {.row = row->number,
+                     .line = row->line,
+                     .op = (unsigned char)op,
+                     .clears = (unsigned char)clears};
     impex_slice parts[16];
     if (d->nkey > sizeof parts / sizeof *parts) return IMPEX_EDESC;
     for (size_t k = 0; k < d->nkey; k++) {
@@ -161,7 +227,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
                            (impex_slice){b->data.ptr + it.key_off, it.key_len}, &b->data))
         return IMPEX_ENOMEM;
     it.rec_len = b->data.len - it.rec_off;
-    if (d->has_map || d->op != IMPEX_OP_UPSERT) {
+    if (d->has_map || op != IMPEX_OP_UPSERT) {
         /* The writer may still reject this row; keep its fields for the report. */
         impex_slice *fields = row_slices(r, row);
         it.fields_off = b->data.len;

@@ -168,6 +168,17 @@ static int put_list(impex_buf *out, const char *what, const impex_buf *list, siz
     return rc ? IMPEX_ENOMEM : IMPEX_OK;
 }
 
+/* The column named by the descriptor's operation_column, or -1 (it is optional). */
+static int find_op_column(const impex_descriptor *d, const impex_row *row)
+{
+    size_t n = d->op_column ? strlen(d->op_column) : 0;
+    for (size_t c = 0; n && c < row->nfields; c++)
+        if (row->fields[c].len == n && !memchr(row->fields[c].ptr, '\0', n) &&
+            !strncasecmp(row->fields[c].ptr, d->op_column, n))
+            return (int)c;
+    return -1;
+}
+
 /* Maps the header row onto the descriptor; names every problem at once. */
 static int map_header(step_ctx *sc, const char *entry, const impex_row *row, impex_err *err)
 {
@@ -181,6 +192,10 @@ static int map_header(step_ctx *sc, const char *entry, const impex_row *row, imp
     sc->header = calloc(row->nfields + 1, sizeof *sc->header);
     sc->header_len = calloc(row->nfields + 1, sizeof *sc->header_len);
     if (!seen || !sc->colmap || !sc->header || !sc->header_len) goto nomem;
+    sc->op_col = find_op_column(d, row);
+    /* Rows that may ask for more than a delete need the columns of the others. */
+    int delete_only = d->op == IMPEX_OP_DELETE &&
+                      (sc->op_col < 0 || !(d->allowed_ops & ~(1u << IMPEX_OP_DELETE)));
     for (size_t c = 0; c < row->nfields; c++) {
         const impex_field *f = &row->fields[c];
         if (!(sc->header[c] = malloc(f->len + 1))) goto nomem;
@@ -190,7 +205,7 @@ static int map_header(step_ctx *sc, const char *entry, const impex_row *row, imp
         sc->colmap[c] = idx;
         if (idx < 0) {
             /* A delete needs the key only; whatever else the file carries is ignored. */
-            if (!d->allow_extra_columns && d->op != IMPEX_OP_DELETE &&
+            if (!d->allow_extra_columns && !delete_only && (int)c != sc->op_col &&
                 append_name(&unknown, &more[1], f->ptr, f->len))
                 goto nomem;
             continue;
@@ -202,8 +217,7 @@ static int map_header(step_ctx *sc, const char *entry, const impex_row *row, imp
         seen[idx] = 1;
     }
     for (size_t i = 0; i < d->nfields; i++)
-        if (d->fields[i].required && !seen[i] &&
-            (d->op != IMPEX_OP_DELETE || impex_descriptor_is_key(d, i)) &&
+        if (d->fields[i].required && !seen[i] && (!delete_only || impex_descriptor_is_key(d, i)) &&
             append_name(&missing, &more[0], d->fields[i].name, strlen(d->fields[i].name)))
             goto nomem;
     if (missing.len || unknown.len || dup.len) {

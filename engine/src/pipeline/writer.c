@@ -15,7 +15,7 @@ typedef struct writer_state {
     impex_writer *w;
     impex_lua *lua;         /* created on first need: map runs here, in the write txn */
     impex_script **scripts; /* per step, bound lazily */
-    impex_buf merged, mapped, checked, json, v2;
+    impex_buf merged, mapped, checked, json, v2, base;
     unsigned char *dirty;     /* per step: changed since the last commit */
     impex_record_writer **rw; /* per step: its records' cursor in the open txn */
 } writer_state;
@@ -130,16 +130,21 @@ static int same_bytes(impex_slice a, impex_slice b)
  * result equals what is stored (the common case of a daily feed, found with
  * one memcmp when the row names every stored field, as an unchanged file
  * does). A record equal in values but not in bytes (version 1, or encoded
- * before its dictionaries grew) counts as unchanged and is written again. */
+ * before its dictionaries grew) counts as unchanged and is written again.
+ * The result is rec over base: base is existing, or existing with the row's
+ * clears applied; a NULL rec.ptr means base is the result. */
 static int store_over(writer_state *st, impex_record_writer *rw, const impex_dict *dict,
-                      impex_slice key, impex_slice existing, impex_slice rec, int *did,
-                      impex_err *err)
+                      impex_slice key, impex_slice existing, impex_slice base, impex_slice rec,
+                      int *did, impex_err *err)
 {
     *did = DID_SAME;
-    if (same_bytes(existing, rec)) return IMPEX_OK;
-    int rc = impex_codec_overlay(dict, key, existing, rec, &st->merged, err);
-    if (rc) return rc;
-    impex_slice merged = {st->merged.ptr, st->merged.len};
+    impex_slice merged = base; /* rec.ptr NULL: base is the result already */
+    int rc;
+    if (rec.ptr) {
+        if (same_bytes(existing, rec)) return IMPEX_OK;
+        if ((rc = impex_codec_overlay(dict, key, base, rec, &st->merged, err))) return rc;
+        merged = (impex_slice){st->merged.ptr, st->merged.len};
+    }
     if (same_bytes(existing, merged)) return IMPEX_OK;
     /* Equal values in another encoding (version 1, or written before a
      * dictionary gained a value) count as unchanged, and are rewritten. */
@@ -165,29 +170,40 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
     int rc = record_writer(st, txn, b->step, &rw, err);
     if (rc) return rc;
 
-    if (d->op == IMPEX_OP_DELETE) {
+    impex_op op = (impex_op)it->op;
+    if (op == IMPEX_OP_DELETE) {
         *did = DID_DELETE;
         rc = impex_record_writer_del(rw, key, err);
         if (rc == IMPEX_ENOTFOUND)
             return impex_err_set(rerr, IMPEX_EREJECT, "no such record to delete");
         return rc;
     }
-    if (!d->has_map && d->op != IMPEX_OP_UPDATE) {
+    if (!d->has_map && op != IMPEX_OP_UPDATE && !it->clears) {
         /* insert/upsert without map: one lookup, none at all while keys append. */
         *did = DID_CREATE;
         rc = impex_record_writer_put_new(rw, key, rec, &existing, err);
         if (rc != IMPEX_EEXISTS) return rc;
-        if (d->op == IMPEX_OP_INSERT)
+        if (op == IMPEX_OP_INSERT)
             return impex_err_set(rerr, IMPEX_EREJECT, "record already exists (operation insert)");
-        return store_over(st, rw, dict, key, existing, rec, did, err);
+        return store_over(st, rw, dict, key, existing, existing, rec, did, err);
     }
     rc = impex_record_writer_get(rw, key, &existing, err);
     if (rc && rc != IMPEX_ENOTFOUND) return rc;
     int have = rc == 0;
-    if (have && d->op == IMPEX_OP_INSERT)
+    if (have && op == IMPEX_OP_INSERT)
         return impex_err_set(rerr, IMPEX_EREJECT, "record already exists (operation insert)");
-    if (!have && d->op == IMPEX_OP_UPDATE)
+    if (!have && op == IMPEX_OP_UPDATE)
         return impex_err_set(rerr, IMPEX_EREJECT, "no such record to update (operation update)");
+    /* Clears apply to the stored record; map's result then goes over it, so
+     * a field map sets again is kept and one it leaves out stays cleared. */
+    impex_slice base = existing;
+    if (it->clears) {
+        if ((rc = impex_codec_overlay(dict, key, have ? existing : (impex_slice){"\x02", 1}, rec,
+                                      &st->base, err)))
+            return rc;
+        base = (impex_slice){st->base.ptr, st->base.len};
+        if (!have && !d->has_map) rec = base; /* a new record: cleared fields are just absent */
+    }
     if (d->has_map) {
         impex_script *s = NULL;
         impex_value *vals;
@@ -202,7 +218,9 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
         rec.ptr = st->checked.ptr;
         rec.len = st->checked.len;
     }
-    if (have) return store_over(st, rw, dict, key, existing, rec, did, err);
+    if (have && it->clears && !d->has_map) /* base holds the row over the stored record */
+        return store_over(st, rw, dict, key, existing, base, (impex_slice){0}, did, err);
+    if (have) return store_over(st, rw, dict, key, existing, base, rec, did, err);
     *did = DID_CREATE;
     return impex_record_writer_replace(rw, key, rec, err);
 }
@@ -385,6 +403,7 @@ static void *writer_main(void *arg)
     impex_buf_free(&st.checked);
     impex_buf_free(&st.json);
     impex_buf_free(&st.v2);
+    impex_buf_free(&st.base);
     free(st.dirty);
     free(st.rw);
     return NULL;

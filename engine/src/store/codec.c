@@ -406,6 +406,7 @@ int impex_codec_overlay(const impex_dict *dict, impex_slice key, impex_slice exi
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     if (rc) goto done;
     for (size_t i = 0; i < nold; i++) {
+        int cleared = 0; /* a NULL in the update removes the stored field */
         res[n] = old[i];
         for (size_t k = 0; k < nupd; k++) {
             const impex_value *u = &upd[k];
@@ -414,14 +415,15 @@ int impex_codec_overlay(const impex_dict *dict, impex_slice key, impex_slice exi
                                                 !memcmp(u->name, old[i].name, u->name_len);
             if (!used[k] && same) {
                 res[n] = *u;
+                cleared = u->type == IMPEX_V_NULL;
                 used[k] = 1;
                 break;
             }
         }
-        n++;
+        n += !cleared;
     }
     for (size_t k = 0; k < nupd; k++)
-        if (!used[k]) res[n++] = upd[k];
+        if (!used[k] && upd[k].type != IMPEX_V_NULL) res[n++] = upd[k];
     impex_buf_reset(out);
     if (impex_codec_encode(dict, res, n, key, out))
         rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");

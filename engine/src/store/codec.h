@@ -115,7 +115,9 @@ int impex_codec_to_json(const impex_dict *dict, impex_slice key, impex_slice rec
 /* The stored record after an update: the fields of update over those of
  * existing (either version; a field update lacks keeps its stored value),
  * encoded as version 2 into out (reset first). Fields are matched by number,
- * or by name when one side has none. */
+ * or by name when one side has none. A NULL value in update is a clear
+ * marker: the field is left out of the result (cleared if stored, still
+ * absent if not). */
 int impex_codec_overlay(const impex_dict *dict, impex_slice key, impex_slice existing,
                         impex_slice update, impex_buf *out, impex_err *err);
 

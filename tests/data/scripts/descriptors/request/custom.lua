@@ -1,0 +1,2 @@
+-- A custom sentinel.
+return require("request.item_layout")("custom", { sentinel = "NULL" })

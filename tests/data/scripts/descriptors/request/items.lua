@@ -1,0 +1,2 @@
+-- Every operation, chosen per row.
+return require("request.item_layout")("items")

@@ -1,0 +1,1 @@
+return { steps = { "items" }, max_upload = 4096 }
