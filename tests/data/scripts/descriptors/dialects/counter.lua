@@ -7,10 +7,10 @@ return {
   key = "Code",
   delimiter = "\t",
   encoding = "utf-16",
-  batch_size = 200,
+  batch_size = 10,
   fields = {
     { "Code", required = true },
-    { "Delta", type = "int", required = true },
+    { "Delta", type = "int" },
     { "Name" },
   },
   map = function(row, existing)
