@@ -27,8 +27,8 @@ static ssize_t src_read(void *ctx, void *buf, size_t len, impex_err *err)
     return (ssize_t)n;
 }
 
-static const impex_encoding asked_of[] = {IMPEX_ENC_UTF8,   IMPEX_ENC_UTF16LE, IMPEX_ENC_UTF16BE,
-                                          IMPEX_ENC_UTF16,  IMPEX_ENC_CP1252,  IMPEX_ENC_LATIN1};
+static const impex_encoding asked_of[] = {IMPEX_ENC_UTF8,  IMPEX_ENC_UTF16LE, IMPEX_ENC_UTF16BE,
+                                          IMPEX_ENC_UTF16, IMPEX_ENC_CP1252,  IMPEX_ENC_LATIN1};
 
 /* windows-1252 0x80-0x9F (0 = undefined). */
 static const uint16_t cp1252_hi[32] = {
@@ -114,8 +114,8 @@ static void decode(const uint8_t *d, size_t len, impex_encoding asked, ref *r)
         }
         uint32_t u = be ? (uint32_t)(d[i] << 8 | d[i + 1]) : (uint32_t)(d[i + 1] << 8 | d[i]);
         if (u >= 0xD800 && u < 0xDC00 && len - i >= 4) {
-            uint32_t v = be ? (uint32_t)(d[i + 2] << 8 | d[i + 3])
-                            : (uint32_t)(d[i + 3] << 8 | d[i + 2]);
+            uint32_t v =
+                be ? (uint32_t)(d[i + 2] << 8 | d[i + 3]) : (uint32_t)(d[i + 3] << 8 | d[i + 2]);
             if (v >= 0xDC00 && v < 0xE000) {
                 put_cp(r, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00), i + 4);
                 i += 4;
