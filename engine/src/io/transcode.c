@@ -324,7 +324,7 @@ static int tr_next(void *impl, impex_row **row, impex_err *err)
     }
     /* Only line ends (one code point each) lie between two records. */
     r->offset = t->prev_src + (r->offset - t->prev_out) * t->tc->unit;
-    uint64_t src;
+    uint64_t src = 0;
     if ((rc = impex_transcode_map(t->tc, r->end, &src, err))) {
         *row = NULL;
         return rc;
