@@ -95,6 +95,21 @@ expect_contains "bad encoding" "unknown encoding 'latin9'" "$ERR"
 run_impex 2 import --group dialects-plain "$WORK/plain-tab.csv" --delimiter ';' --quote ';'
 expect_contains "quote = delimiter" "quote must be one character, not a line end nor the delimiter" "$ERR"
 
+# --- descriptor keys that are wrong fail loudly, naming the key --------------------------
+mkdir -p "$WORK/scripts/descriptors/bad"
+bad_descriptor() {  # KEYS... : a descriptor with these extra keys, imported
+  printf 'return { resource = "Words", entry = "*.csv", key = "Code", %s }\n' "$1" \
+    >"$WORK/scripts/descriptors/bad/bad.lua"
+  echo 'return { steps = { "bad" } }' >"$WORK/scripts/descriptors/bad/bad.group.lua"
+  run_impex 4 --scripts "$WORK/scripts" import --group bad "$WORK/pipe.csv" --json
+}
+bad_descriptor 'delimiter = ":", fields = { { "Code" } }'
+expect_contains "bad delimiter key" "'delimiter' must be one of \",\", \";\", \"\\t\", \"|\"" "$(message)"
+bad_descriptor 'encoding = "ebcdic", fields = { { "Code" } }'
+expect_contains "bad encoding key" "'encoding' must be one of" "$(message)"
+bad_descriptor 'fields = { { "Code" }, { "T", multi = true, escape = "\\\\" } }'
+expect_contains "escape without a separator" "field 'T': 'escape' needs multi = \"<separator>\"" "$(message)"
+
 # --- bytes invalid in the encoding: the row is rejected, named -------------------------
 run_impex 3 import --group dialects-semicolon "$WORK/semicolon-bad.csv" --json
 id=$(jq -r .id <<<"$OUT")

@@ -253,6 +253,28 @@ static void test_bom_wins(void **state)
     impex_reader_close(r);
 }
 
+/* The quote option in both CSV paths: the scan (large reads) and libcsv
+ * (1-byte reads), including a quote inside plain text kept as text. */
+static void test_other_quote(void **state)
+{
+    (void)state;
+    const char text[] = "a;b\n'x;''y''';27' monitor\n\"q\";'multi\nline'\n";
+    for (size_t chunk = 1; chunk <= 4096; chunk *= 4096) {
+        mem_src m = {text, sizeof text - 1, 0, chunk};
+        impex_transcode *tc;
+        impex_reader *r;
+        impex_csv_opts o = {.delimiter = ';', .quote = '\''};
+        assert_int_equal(impex_transcode_open(mem_read, &m, IMPEX_ENC_UTF8, &tc, NULL), 0);
+        assert_int_equal(impex_reader_open_transcoded(tc, &o, &r, NULL), 0);
+        got g[4];
+        assert_int_equal(read_all(r, g, 4), 3);
+        assert_string_equal(g[1].text, "x;'y'|27' monitor");
+        assert_string_equal(g[2].text, "\"q\"|multi\nline");
+        assert_int_equal(g[2].end, sizeof text - 1);
+        impex_reader_close(r);
+    }
+}
+
 static void test_encoding_names(void **state)
 {
     (void)state;
@@ -267,7 +289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf16_offsets),        cmocka_unit_test(test_resume_everywhere),
         cmocka_unit_test(test_invalid_bytes_marked), cmocka_unit_test(test_bom_wins),
-        cmocka_unit_test(test_encoding_names),
+        cmocka_unit_test(test_other_quote),          cmocka_unit_test(test_encoding_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
