@@ -77,7 +77,8 @@ struct run_ctx {
 #define IMPEX_BATCH_SIZE_MAX 100000
 
 /* A step's input: the archive entry, read ahead on its own thread (so
- * inflating overlaps parsing), and the CSV reader over it. */
+ * inflating overlaps parsing), and the CSV reader over it (through the
+ * transcoder, io/transcode.h, which the reader owns). */
 typedef struct step_reader {
     impex_entry *entry;
     impex_readahead *ra;
