@@ -118,6 +118,11 @@ run_impex 0 errors "$id"
 expect_contains "invalid byte: row, column, reason" 'semicolon-bad.csv,3,3,Name,' "$OUT"
 expect_contains "invalid byte: reason" 'a byte that windows-1252 leaves undefined at character 4 of the value' "$OUT"
 expect_eq "the row after it" "€" "$(get Words Z3 | jq -r .Name)"
+# The replay holds the rows as read: UTF-8, comma-separated, the marker byte kept.
+"$IMPEX" errors "$id" --replay >"$WORK/semicolon-replay.csv"
+expect_eq "replay bytes" "$(printf 'Code,Name\r\nZ2,bad\377x\r\n' | od -An -c)" "$(od -An -c "$WORK/semicolon-replay.csv")"
+run_impex 3 import --group dialects-semicolon "$WORK/semicolon-replay.csv" --delimiter comma --encoding utf-8 --json
+expect_eq "replay re-imported: the row rejected again" "0 1" "$(jq -r '"\(.imported) \(.rejected)"' <<<"$OUT")"
 
 # --- SIGKILL while importing a big UTF-16 file, then resume ---------------------------
 for d in ref crash; do mkdir -p "$WORK/$d"; done
