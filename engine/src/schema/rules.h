@@ -13,8 +13,9 @@
 /* Scratch space for a value the rules must rewrite (".5" -> "0.5"). */
 typedef struct impex_rule_scratch {
     char text[64];
-    impex_buf
-        list; /* a list split on its separator, CR-joined (free with impex_rule_scratch_free) */
+    /* A list split on its separator, CR-joined. Start zeroed; free with
+     * impex_rule_scratch_free. */
+    impex_buf list;
 } impex_rule_scratch;
 
 /* Frees what n scratch entries hold (not the array). */
