@@ -194,6 +194,38 @@ static void test_resume_everywhere(void **state)
     impex_buf_free(&file);
 }
 
+/* The last record ends the file without a line end, on a character of
+ * several UTF-8 bytes: resuming after it finds nothing more. */
+static void test_resume_at_the_end(void **state)
+{
+    (void)state;
+    static const char *const encs[] = {"UTF-16LE", "WINDOWS-1252"};
+    static const impex_encoding enc[] = {IMPEX_ENC_UTF16LE, IMPEX_ENC_CP1252};
+    impex_buf file = {0};
+    for (int e = 0; e < 2; e++) {
+        impex_buf_reset(&file);
+        encode(encs[e], "Code\nGrüße\nü", &file);
+        mem_src m = {file.ptr, file.len, 0, 4096};
+        impex_reader *r = open_reader(&m, enc[e], ',');
+        got g[4];
+        assert_int_equal(read_all(r, g, 4), 3);
+        assert_int_equal(g[2].end, file.len);
+        impex_reader_close(r);
+        for (int k = 1; k < 3; k++) {
+            mem_src m2 = {file.ptr, file.len, 0, 4096};
+            r = open_reader(&m2, enc[e], ',');
+            impex_row *hdr;
+            assert_int_equal(impex_reader_next(r, &hdr, NULL), 0);
+            assert_int_equal(impex_reader_seek(r, &g[k].after, NULL), 0);
+            got rest[4];
+            assert_int_equal(read_all(r, rest, 4), 2 - (size_t)k);
+            if (k == 1) assert_string_equal(rest[0].text, "ü");
+            impex_reader_close(r);
+        }
+    }
+    impex_buf_free(&file);
+}
+
 static void test_invalid_bytes_marked(void **state)
 {
     (void)state;
@@ -287,9 +319,10 @@ static void test_encoding_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf16_offsets),        cmocka_unit_test(test_resume_everywhere),
-        cmocka_unit_test(test_invalid_bytes_marked), cmocka_unit_test(test_bom_wins),
-        cmocka_unit_test(test_other_quote),          cmocka_unit_test(test_encoding_names),
+        cmocka_unit_test(test_utf16_offsets),     cmocka_unit_test(test_resume_everywhere),
+        cmocka_unit_test(test_resume_at_the_end), cmocka_unit_test(test_invalid_bytes_marked),
+        cmocka_unit_test(test_bom_wins),          cmocka_unit_test(test_other_quote),
+        cmocka_unit_test(test_encoding_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

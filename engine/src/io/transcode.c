@@ -181,6 +181,11 @@ static int convert(impex_transcode *tc, impex_err *err)
     }
 }
 
+static int continuation(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
 /* Walks the cursor up to output offset `to` (within the ring). */
 static void advance(impex_transcode *tc, uint64_t to)
 {
@@ -254,8 +259,9 @@ uint64_t impex_transcode_src_read(const impex_transcode *tc)
 static int jump(impex_transcode *tc, uint64_t to, impex_err *err)
 {
     advance(tc, tc->out_total);
-    uint64_t at = tc->cur_src; /* source offset of out[opos] */
-    while (tc->opos < tc->olen && at < to)
+    uint64_t at = tc->cur_src; /* source offset once out[opos - 1] is read */
+    /* Up to `to`, and past the rest of a code point the consumer has begun. */
+    while (tc->opos < tc->olen && (at < to || continuation(tc->out[tc->opos])))
         at += tc->weight[(unsigned char)tc->out[tc->opos++]];
     if (at < to) {
         tc->opos = tc->olen;
@@ -347,14 +353,16 @@ static int tr_seek(void *impl, const impex_token *tok, impex_err *err)
         return impex_err_set(err, IMPEX_EUSAGE,
                              "cannot resume at byte %llu: the input was already read past it",
                              (unsigned long long)to);
-    /* Within what the CSV reader holds already, or further on. */
-    while (tc->cur_out < tc->out_total && tc->cur_src < to)
+    /* Within what the CSV reader holds already, or further on. A code
+     * point's weight counts at its first byte: walk past the rest of it. */
+    while (tc->cur_out < tc->out_total &&
+           (tc->cur_src < to || continuation(tc->ring[tc->cur_out % RING])))
         advance(tc, tc->cur_out + 1);
     if (tc->cur_src > to)
         return impex_err_set(err, IMPEX_EUSAGE,
                              "cannot resume at byte %llu: not a character boundary",
                              (unsigned long long)to);
-    int rc = tc->cur_src < to ? jump(tc, to, err) : IMPEX_OK;
+    int rc = tc->cur_out == tc->out_total ? jump(tc, to, err) : IMPEX_OK;
     if (!rc) rc = impex_csv_skip_to(t->csv, tc->cur_out, tok->pos[1], tok->pos[2], err);
     if (rc) return rc;
     t->prev_out = tc->cur_out;
