@@ -2,8 +2,10 @@
  * for; the rest is the file. Checks that the streaming transcoder fed and
  * drained one byte at a time gives exactly what it gives with the whole file
  * in one read, that both equal an independent decoder (BOM rule, UTF-16
- * surrogates, the 0xFF/0xFE markers for invalid input), and that every
- * output offset maps back to the source offset the decoder says. */
+ * surrogates, the 0xFF/0xFE markers for invalid input), that every output
+ * offset maps back to the source offset the decoder says, and that the CSV
+ * reader over it resumes after a record with exactly the records that
+ * follow (same fields, same source offsets). */
 #include "io/transcode.h"
 
 #include <stdint.h>
@@ -153,6 +155,69 @@ static size_t run(const uint8_t *d, size_t len, impex_encoding asked, size_t chu
     return n;
 }
 
+#define MAX_ROWS 256
+
+typedef struct rows {
+    uint64_t hash[MAX_ROWS], offset[MAX_ROWS], end[MAX_ROWS];
+    impex_token after[MAX_ROWS];
+    size_t n;
+} rows;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Reads records through the CSV reader over the transcoder (after seeking
+ * to `from` when not NULL); 0 when every record was read without error. */
+static int read_rows(const uint8_t *d, size_t len, impex_encoding asked, size_t chunk,
+                     const impex_token *from, rows *out)
+{
+    src s = {d, len, 0, chunk};
+    impex_transcode *tc;
+    impex_reader *r;
+    impex_row *row;
+    if (impex_transcode_open(src_read, &s, asked, &tc, NULL)) abort();
+    if (impex_reader_open_transcoded(tc, NULL, &r, NULL)) abort();
+    int rc = 0;
+    out->n = 0;
+    if (from) {
+        if (impex_reader_next(r, &row, NULL) || !row) abort(); /* the header, again */
+        if (impex_reader_seek(r, from, NULL)) abort();
+    }
+    while (!(rc = impex_reader_next(r, &row, NULL)) && row && out->n < MAX_ROWS) {
+        uint64_t h = 14695981039346656037ull;
+        for (size_t f = 0; f < row->nfields; f++)
+            h = fnv(fnv(h, row->fields[f].ptr, row->fields[f].len), "|", 1);
+        out->hash[out->n] = h;
+        out->offset[out->n] = row->offset;
+        out->end[out->n] = row->end;
+        out->after[out->n++] = row->after;
+    }
+    impex_reader_close(r);
+    return rc || out->n == MAX_ROWS;
+}
+
+/* Resuming after record k gives the records an uninterrupted read gives. */
+static void check_resume(const uint8_t *d, size_t len, impex_encoding asked)
+{
+    static rows all, rest;
+    if (read_rows(d, len, asked, 4096, NULL, &all) || all.n < 2) return;
+    size_t ks[] = {0, all.n / 2, all.n - 1};
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = ks[i];
+        if (read_rows(d, len, asked, 7, &all.after[k], &rest)) abort();
+        if (rest.n != all.n - k - 1) abort();
+        for (size_t j = 0; j < rest.n; j++)
+            if (rest.hash[j] != all.hash[k + 1 + j] || rest.offset[j] != all.offset[k + 1 + j] ||
+                rest.end[j] != all.end[k + 1 + j])
+                abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 65536) return 0;
@@ -166,6 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t na = run(d, len, asked, 1, 1, a, &r);
     size_t nb = run(d, len, asked, len ? len : 1, len * 4 + 1, b, &r);
     if (na != r.n || nb != r.n || memcmp(a, r.out, na) || memcmp(b, r.out, nb)) abort();
+    check_resume(d, len, asked);
     free(r.out);
     free(r.src);
     free(a);
