@@ -301,7 +301,11 @@ int impex_csv_open(impex_read_fn rd, void *ctx, const impex_csv_opts *opts, impe
     if (!rd || !out) return impex_err_set(err, IMPEX_EUSAGE, "csv reader needs a byte source");
     char delim = opts && opts->delimiter ? opts->delimiter : ',';
     char quote = opts && opts->quote ? opts->quote : '"';
-    if (delim == quote || delim == '\r' || delim == '\n')
+    if (delim == quote)
+        return impex_err_set(err, IMPEX_EUSAGE,
+                             "the CSV delimiter and quote are the same character (0x%02x)",
+                             (unsigned)(unsigned char)delim);
+    if (delim == '\r' || delim == '\n')
         return impex_err_set(err, IMPEX_EUSAGE, "invalid CSV delimiter 0x%02x",
                              (unsigned)(unsigned char)delim);
     if (quote == '\r' || quote == '\n')
