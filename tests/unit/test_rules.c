@@ -228,6 +228,55 @@ static void codec_values(void **state)
     assert_int_equal(impex_rule_check_value(&list, &none, &scratch, &out, &err), IMPEX_EREJECT);
 }
 
+/* multi = "<separator>" with an escape: the split rule of README "CSV
+ * dialects", element by element, stored CR-joined. */
+static void separated_lists(void **state)
+{
+    (void)state;
+    impex_field_rule r = rule(IMPEX_V_STRING);
+    r.multi = 1;
+    r.multi_sep = ", ";
+    r.escape = '\\';
+    static const struct {
+        const char *in, *want; /* want NULL: rejected */
+    } cases[] = {
+        {"a, b", "a\rb"},     {"a, b\\, c, d\\\\e", "a\rb, c\rd\\e"},
+        {"a,b", "a,b"},       /* only the whole separator splits */
+        {"a, , b", "a\r\rb"}, /* empty elements are kept */
+        {"a, ", "a\r"},       /* so is a last empty one */
+        {"x\\y\\", "x\\y\\"}, /* another escape, or one at the end: as is */
+        {"a\\,b", "a\\,b"},   /* escape + the separator's first char only */
+        {"a\rb, c", NULL},    /* a CR inside an element */
+    };
+    impex_rule_scratch scratch;
+    memset(&scratch, 0, sizeof scratch);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        impex_value v = {.name = "F", .name_len = 1};
+        impex_err err;
+        impex_err_clear(&err);
+        int rc = impex_rule_check(&r, cases[i].in, strlen(cases[i].in), &scratch, &v, &err);
+        if (!cases[i].want) {
+            assert_int_equal(rc, IMPEX_EREJECT);
+            assert_string_equal(err.msg, "list element 1 holds a carriage return");
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(v.type, IMPEX_V_LIST);
+        assert_int_equal(v.len, strlen(cases[i].want));
+        assert_memory_equal(v.ptr, cases[i].want, v.len);
+    }
+    /* Each element is checked: maxlen 2 holds for "ab" but not "abc". */
+    r.maxlen = 2;
+    impex_value v = {.name = "F", .name_len = 1};
+    impex_err err;
+    assert_int_equal(impex_rule_check(&r, "ab, abc", 7, &scratch, &v, &err), IMPEX_EREJECT);
+    /* A stored list (from map) stays CR-separated whatever the separator. */
+    impex_value in = {"F", 1, IMPEX_V_LIST, "ab\rcd", 5, 0};
+    assert_int_equal(impex_rule_check_value(&r, &in, &scratch, &v, &err), 0);
+    assert_int_equal(v.len, 5);
+    impex_rule_scratch_free(&scratch, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +286,7 @@ int main(void)
         cmocka_unit_test(text_rules),
         cmocka_unit_test(nul_in_values),
         cmocka_unit_test(codec_values),
+        cmocka_unit_test(separated_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,6 +201,12 @@ int cmd_import(cli *c)
             o.strategy = c->argv[++i];
         else if (!strcmp(a, "--operation") && has_value)
             o.operation = c->argv[++i];
+        else if (!strcmp(a, "--delimiter") && has_value)
+            o.delimiter = c->argv[++i];
+        else if (!strcmp(a, "--quote") && has_value)
+            o.quote = c->argv[++i];
+        else if (!strcmp(a, "--encoding") && has_value)
+            o.encoding = c->argv[++i];
         else if (!strcmp(a, "--max-errors") && has_value) {
             if (cli_parse_u64(c->argv[++i], &o.max_errors)) goto usage;
         } else if (!strcmp(a, "--batch-size") && has_value) {
@@ -230,6 +236,7 @@ int cmd_import(cli *c)
 usage:
     fprintf(stderr, "usage: impex import --group NAME FILE [--strategy skip|strict] "
                     "[--operation upsert|insert|update|delete] [--max-errors N] [--batch-size N] "
+                    "[--delimiter C|comma|semicolon|tab|pipe] [--quote C] [--encoding E] "
                     "[--json]\n");
     return EXIT_USAGE;
 }

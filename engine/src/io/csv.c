@@ -30,6 +30,7 @@ struct impex_csv {
     void *ctx;
     size_t max_row;
     char delim;
+    char quote;
     unsigned char special[256]; /* the bytes that end plain text: delimiter, quote, CR, LF */
     struct csv_parser parser;
 
@@ -121,7 +122,7 @@ static void quoted_field(impex_csv *c, const char *p, size_t n, int doubled)
             c->oom = 1;
             return;
         }
-        if (p[i] == '"') i++; /* the second of a doubled quote */
+        if (p[i] == c->quote) i++; /* the second of a doubled quote */
     }
     on_field(c->unquoted.ptr, c->unquoted.len, c);
 }
@@ -140,13 +141,13 @@ static int split_record(impex_csv *c, size_t lim, size_t *term, uint64_t *lines)
     const char *p = c->buf + c->pos, *end = c->buf + lim;
     uint64_t nl = 0;
     for (;;) {
-        if (p < end && *p == '"') {
+        if (p < end && *p == c->quote) {
             const char *q = p + 1;
             int doubled = 0;
             for (;;) {
-                q = memchr(q, '"', (size_t)(end - q));
+                q = memchr(q, c->quote, (size_t)(end - q));
                 if (!q || q + 1 == end) goto not_plain; /* open, or its end unseen */
-                if (q[1] != '"') break;
+                if (q[1] != c->quote) break;
                 doubled = 1;
                 q += 2;
             }
@@ -159,7 +160,7 @@ static int split_record(impex_csv *c, size_t lim, size_t *term, uint64_t *lines)
             const char *f = p;
             while (f < end && !c->special[(unsigned char)*f])
                 f++;
-            if (f == end || *f == '"') goto not_plain;
+            if (f == end || *f == c->quote) goto not_plain;
             on_field((void *)p, (size_t)(f - p), c);
             p = f;
         }
@@ -299,9 +300,17 @@ int impex_csv_open(impex_read_fn rd, void *ctx, const impex_csv_opts *opts, impe
     if (out) *out = NULL;
     if (!rd || !out) return impex_err_set(err, IMPEX_EUSAGE, "csv reader needs a byte source");
     char delim = opts && opts->delimiter ? opts->delimiter : ',';
-    if (delim == '"' || delim == '\r' || delim == '\n')
+    char quote = opts && opts->quote ? opts->quote : '"';
+    if (delim == quote)
+        return impex_err_set(err, IMPEX_EUSAGE,
+                             "the CSV delimiter and quote are the same character (0x%02x)",
+                             (unsigned)(unsigned char)delim);
+    if (delim == '\r' || delim == '\n')
         return impex_err_set(err, IMPEX_EUSAGE, "invalid CSV delimiter 0x%02x",
                              (unsigned)(unsigned char)delim);
+    if (quote == '\r' || quote == '\n')
+        return impex_err_set(err, IMPEX_EUSAGE, "invalid CSV quote 0x%02x",
+                             (unsigned)(unsigned char)quote);
 
     impex_csv *c = calloc(1, sizeof *c);
     if (!c) goto nomem;
@@ -313,8 +322,11 @@ int impex_csv_open(impex_read_fn rd, void *ctx, const impex_csv_opts *opts, impe
     csv_init(&c->parser, PARSER_OPTS);
     csv_set_space_func(&c->parser, no_space);
     csv_set_delim(&c->parser, (unsigned char)delim);
+    csv_set_quote(&c->parser, (unsigned char)quote);
     c->delim = delim;
-    c->special[(unsigned char)delim] = c->special['"'] = c->special['\r'] = c->special['\n'] = 1;
+    c->quote = quote;
+    c->special[(unsigned char)delim] = c->special[(unsigned char)quote] = c->special['\r'] =
+        c->special['\n'] = 1;
     c->next_lf = c->next_cr = UNKNOWN;
     c->line = 1;
     c->number = 1;
@@ -414,11 +426,11 @@ int impex_csv_next(impex_csv *c, impex_row **row, impex_err *err)
              * 4180 forbids it, but `27" monitor` is common (and csv-spectrum
              * expects it kept): feed it again as plain text. Only text after
              * a closing quote stays an error. */
-            if (csv_error(&c->parser) != CSV_EPARSE || c->buf[c->pos + done] != '"')
+            if (csv_error(&c->parser) != CSV_EPARSE || c->buf[c->pos + done] != c->quote)
                 return parse_error(c, err, 0);
             csv_set_quote(&c->parser, 0);
-            size_t q = csv_parse(&c->parser, "\"", 1, on_field, on_row, c);
-            csv_set_quote(&c->parser, '"');
+            size_t q = csv_parse(&c->parser, &c->quote, 1, on_field, on_row, c);
+            csv_set_quote(&c->parser, (unsigned char)c->quote);
             if (q != 1) return parse_error(c, err, 0); /* out of memory */
             done++;
         }

@@ -24,6 +24,7 @@
 typedef struct impex_csv_opts {
     size_t max_row_bytes; /* a record longer than this fails with IMPEX_ELIMIT; default 16 MiB */
     char delimiter;       /* default ',' */
+    char quote;           /* default '"' */
 } impex_csv_opts;
 
 typedef struct impex_csv impex_csv;

@@ -1,4 +1,5 @@
 #include "lua/descriptor.h"
+#include "io/transcode.h"
 
 #include <lauxlib.h>
 
@@ -25,11 +26,12 @@ static const char *const desc_keys[] = {
     "map",        "operations",
     "refs",       "operation_column",
     "empty",      "sentinel",
-    NULL,
+    "delimiter",  "quote",
+    "encoding",   NULL,
 };
 
 static const char *const rule_keys[] = {
-    "name", "required", "type", "pattern", "min", "max", "enum", "maxlen", "multi", NULL,
+    "name", "required", "type", "pattern", "min", "max", "enum", "maxlen", "multi", "escape", NULL,
 };
 
 static const char *const group_keys[] = {"description", "steps", "requires", "max_upload", NULL};
@@ -60,6 +62,7 @@ typedef struct parse_ctx {
 static int parse_group(lua_State *L, parse_ctx *c);
 static int parse_refs(lua_State *L, parse_ctx *c, int idx);
 static int parse_requires(lua_State *L, parse_ctx *c);
+static int get_multi(lua_State *L, parse_ctx *c, int idx, const char *where, impex_field_rule *r);
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -386,7 +389,7 @@ static int parse_rule(lua_State *L, parse_ctx *c, int idx, size_t i, impex_field
         lua_pop(L, 1);
     }
     if (get_bool(L, c, idx, "required", where, &r->required)) return c->rc;
-    if (get_bool(L, c, idx, "multi", where, &r->multi)) return c->rc;
+    if (get_multi(L, c, idx, where, r)) return c->rc;
 
     if (get_string(L, c, idx, "pattern", where, &r->pattern_src)) return c->rc;
     if (r->pattern_src && stacked_repetition(r->pattern_src)) {
@@ -546,6 +549,75 @@ static int parse_key(lua_State *L, parse_ctx *c, int idx)
     return IMPEX_OK;
 }
 
+/* multi = true (CR-separated) or multi = "<separator>", with escape = "<one
+ * character>" allowed only beside a separator. */
+static int get_multi(lua_State *L, parse_ctx *c, int idx, const char *where, impex_field_rule *r)
+{
+    int t = rawfield(L, idx, "multi");
+    lua_pop(L, 1);
+    if (t == LUA_TSTRING) {
+        if (get_string(L, c, idx, "multi", where, &r->multi_sep)) return c->rc;
+        if (strchr(r->multi_sep, '\r'))
+            return bad(c, where, "multi",
+                       "must not hold a carriage return (lists are stored CR-joined)");
+        r->multi = 1;
+    } else if (t != LUA_TNIL && t != LUA_TBOOLEAN) {
+        return bad(c, where, "multi", "must be true or a separator string");
+    } else if (get_bool(L, c, idx, "multi", where, &r->multi)) {
+        return c->rc;
+    }
+    t = rawfield(L, idx, "escape");
+    size_t len = 0;
+    const char *e = t == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    char ch = e && len == 1 ? e[0] : 0;
+    lua_pop(L, 1);
+    if (t == LUA_TNIL) return IMPEX_OK;
+    if (!r->multi_sep) return bad(c, where, "escape", "needs multi = \"<separator>\"");
+    if (!ch || ch == '\r' || ch == r->multi_sep[0])
+        return bad(c, where, "escape",
+                   "must be one character, not a carriage return nor the separator's first");
+    r->escape = ch;
+    return IMPEX_OK;
+}
+
+/* delimiter, quote and encoding: the CSV dialect (see io/transcode.h). */
+static int parse_dialect(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    char *delim = NULL, *quote = NULL, *enc = NULL;
+    d->delimiter = ',';
+    d->quote = '"';
+    d->encoding = IMPEX_ENC_UTF8;
+    int rc = get_string(L, c, idx, "delimiter", "", &delim);
+    if (!rc) rc = get_string(L, c, idx, "quote", "", &quote);
+    if (!rc) rc = get_string(L, c, idx, "encoding", "", &enc);
+    if (!rc && delim) {
+        if (strlen(delim) != 1 || !strchr(",;\t|", delim[0]))
+            rc = bad(c, "", "delimiter", "must be one of \",\", \";\", \"\\t\", \"|\"");
+        else
+            d->delimiter = delim[0];
+    }
+    if (!rc && quote) {
+        if (strlen(quote) != 1 || quote[0] == '\r' || quote[0] == '\n' || quote[0] == d->delimiter)
+            rc = bad(c, "", "quote", "must be one character, not a line end nor the delimiter");
+        else
+            d->quote = quote[0];
+    }
+    if (!rc && enc) {
+        int e = impex_encoding_parse(enc);
+        if (e < 0)
+            rc = bad(c, "", "encoding",
+                     "must be one of \"utf-8\", \"utf-16le\", \"utf-16be\", \"utf-16\", "
+                     "\"windows-1252\", \"iso-8859-1\"");
+        else
+            d->encoding = e;
+    }
+    free(delim);
+    free(quote);
+    free(enc);
+    return rc;
+}
+
 static int get_function(lua_State *L, parse_ctx *c, int idx, const char *key, int *has)
 {
     int t = rawfield(L, idx, key);
@@ -610,6 +682,7 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     d->batch_size = (size_t)batch;
     d->max_errors = (uint64_t)max_errors;
     if (get_bool(L, c, 2, "allow_extra_columns", "", &d->allow_extra_columns)) return c->rc;
+    if (parse_dialect(L, c, 2)) return c->rc;
     if (parse_fields(L, c, 2)) return c->rc;
     if (parse_key(L, c, 2)) return c->rc;
     if (get_function(L, c, 2, "validate", &d->has_validate)) return c->rc;
@@ -685,6 +758,7 @@ void impex_descriptor_free(impex_descriptor *d)
         impex_field_rule *r = &d->fields[i];
         free(r->name);
         free(r->pattern_src);
+        free(r->multi_sep);
         if (r->has_pattern) regfree(&r->pattern);
         for (size_t k = 0; k < r->nenums; k++)
             free(r->enums[k]);

@@ -15,11 +15,16 @@
  *   row's operation among `operations`; blank = the job's; not stored),
  *   empty ("keep": a blank cell leaves the stored field; "clear": it clears
  *   it), sentinel (the cell value that clears a field on update/upsert;
- *   default "~delete~"; refused in a required or key field).
+ *   default "~delete~"; refused in a required or key field),
+ *   delimiter ("," ";" "\t" "|"; default ","), quote (one character; '"'),
+ *   encoding ("utf-8" default, "utf-16le", "utf-16be", "utf-16" (BOM decides,
+ *   LE without), "windows-1252", "iso-8859-1"; a BOM in the file wins).
  * A field rule: { "Name" or name = "Name", required, type ("string", "int",
  *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
  *   whole value), min, max (numbers, for int/decimal), enum (list of
- *   strings), maxlen (characters), multi (values split on CR) }.
+ *   strings), maxlen (characters), multi (true: values split on CR; a
+ *   string: split on that separator), escape (one character, with a
+ *   separator string: escape+separator or escape+escape stand for themselves) }.
  * Unknown keys in either table are errors, so typos fail loudly.
  *
  * A group file "<name>.group.lua" anywhere below descriptors/ returns
@@ -64,6 +69,8 @@ typedef struct impex_descriptor {
     impex_strategy strategy;
     uint64_t max_errors; /* 0 = unlimited */
     int allow_extra_columns;
+    char delimiter, quote; /* the CSV dialect: ',' and '"' unless the descriptor says */
+    int encoding; /* an impex_encoding (io/transcode.h); UTF-8 unless the descriptor says */
     impex_field_rule *fields;
     size_t nfields;
     size_t *key; /* indexes into fields */

@@ -1,6 +1,7 @@
 #include "pipeline/import.h"
 #include "core/utf8.h"
 #include "pipeline/group_guard.h"
+#include "pipeline/dialect.h"
 #include "pipeline/run.h"
 #include "pipeline/writer.h"
 
@@ -137,6 +138,8 @@ static int check_opts(const impex_import_opts *o, impex_err *err)
         return impex_err_set(err, IMPEX_EUSAGE,
                              "unknown operation '%s' (upsert, insert, update or delete)",
                              o->operation);
+    int rc = impex_import_check_dialect(o, NULL, err);
+    if (rc) return rc;
     if (o->batch_size > IMPEX_BATCH_SIZE_MAX)
         return impex_err_set(err, IMPEX_EUSAGE, "batch size %llu is over the limit of %d",
                              (unsigned long long)o->batch_size, IMPEX_BATCH_SIZE_MAX);
@@ -251,6 +254,7 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
     }
     job->max_errors = o->max_errors;
     job->batch_size = o->batch_size;
+    if ((rc = impex_import_check_dialect(o, job, err))) goto fail;
     if ((rc = copy_file(file, path, err)) || (rc = sync_dir(dir, err)) ||
         (rc = sync_dir(files, err)))
         goto fail;
@@ -325,6 +329,7 @@ static void free_run(run_ctx *r)
     free(r->rejected0);
     free(r->vals);
     free(r->present);
+    impex_rule_scratch_free(r->scratch, r->nvals_cap);
     free(r->scratch);
     free(r->slices);
     impex_reject_list_free(&r->headers);

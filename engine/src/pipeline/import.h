@@ -28,6 +28,10 @@ typedef struct impex_import_opts {
     const char *operation; /* "upsert" | "insert" | "update" | "delete" | NULL = the descriptors' */
     uint64_t max_errors;   /* 0 = the descriptors' */
     uint64_t batch_size;   /* 0 = the descriptors'; at most 100,000 */
+    const char
+        *delimiter; /* "," ";" "\t" "|" or comma, semicolon, tab, pipe; NULL = the descriptors' */
+    const char *quote;    /* one character; NULL = the descriptors' */
+    const char *encoding; /* see io/transcode.h; NULL = the descriptors' */
 } impex_import_opts;
 
 /* The lock that gives one process the right to run a job. */

@@ -115,6 +115,9 @@ void impex_job_free(impex_job *j)
     free(j->file);
     free(j->strategy);
     free(j->operation);
+    free(j->delimiter);
+    free(j->quote);
+    free(j->encoding);
     free(j);
 }
 
@@ -267,6 +270,24 @@ static json_t *step_json(const impex_step *s)
                 json_pack("{s:o, s:o}", "stateDetails", str_or_null(s->details), "columns", cols));
 }
 
+/* The CSV dialect the import was asked to use (null: each descriptor's). */
+static json_t *dialect_json(const impex_job *j)
+{
+    return json_pack("{s:o, s:o, s:o}", "delimiter", str_or_null(j->delimiter), "quote",
+                     str_or_null(j->quote), "encoding", str_or_null(j->encoding));
+}
+
+static int dialect_read(json_t *root, impex_job *j)
+{
+    static const char *const keys[] = {"delimiter", "quote", "encoding"};
+    char **dst[] = {&j->delimiter, &j->quote, &j->encoding};
+    for (int i = 0; i < 3; i++) {
+        const char *s = json_string_value(json_object_get(root, keys[i]));
+        if (s && !(*dst[i] = strdup(s))) return IMPEX_ENOMEM;
+    }
+    return IMPEX_OK;
+}
+
 static int dump(json_t *root, impex_buf *out)
 {
     if (!root) return IMPEX_ENOMEM;
@@ -327,6 +348,7 @@ static int job_json(const impex_job *j, int with_steps, impex_buf *out)
         impex_job_status_name(j->status), "isComplete", impex_job_status_final(j->status),
         "strategy", str_or_null(j->strategy), "operation", str_or_null(j->operation), "maxErrors",
         (json_int_t)j->max_errors, "batchSize", (json_int_t)j->batch_size);
+    root = join(root, dialect_json(j));
     root = join(root, counts_json(&j->counts));
     root = join(root,
                 json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "batches",
@@ -431,6 +453,10 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     if ((json_is_string(json_object_get(root, "file")) && !j->file) ||
         (json_is_string(json_object_get(root, "strategy")) && !j->strategy) ||
         (json_is_string(json_object_get(root, "operation")) && !j->operation)) {
+        rc = IMPEX_ENOMEM;
+        goto bad;
+    }
+    if (dialect_read(root, j)) {
         rc = IMPEX_ENOMEM;
         goto bad;
     }

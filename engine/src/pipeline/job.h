@@ -84,6 +84,10 @@ typedef struct impex_job {
     char *operation;     /* "upsert", "insert", "update", "delete"; NULL = each descriptor's own */
     uint64_t max_errors; /* 0 = each descriptor's own */
     uint64_t batch_size; /* 0 = each descriptor's own */
+    char *
+        delimiter; /* CSV dialect override for every step ("," ";" "\t" "|"); NULL = descriptor's */
+    char *quote;   /* one character; NULL = descriptor's */
+    char *encoding; /* "utf-8", "utf-16le", ...; NULL = descriptor's */
     impex_job_status status;
     impex_counts counts;
     uint64_t batches;

@@ -1,5 +1,6 @@
 #include "core/utf8.h"
 #include "store/reject.h"
+#include "pipeline/dialect.h"
 #include "pipeline/run.h"
 
 #include <stdio.h>
@@ -23,6 +24,7 @@ static int ensure_scratch(run_ctx *r, size_t n)
     if (n <= r->nvals_cap) return IMPEX_OK;
     free(r->vals);
     free(r->present);
+    impex_rule_scratch_free(r->scratch, r->nvals_cap);
     free(r->scratch);
     r->vals = calloc(n, sizeof *r->vals);
     r->present = calloc(n, sizeof *r->present);
@@ -160,7 +162,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         const impex_field *fld = &row->fields[c];
         size_t bad = impex_utf8_check(fld->ptr, fld->len);
         if (bad < fld->len) {
-            snprintf(reason, sizeof reason, "invalid UTF-8 at byte %zu of the value", bad + 1);
+            impex_dialect_bad_text(sc->encoding, fld->ptr, fld->len, bad, reason, sizeof reason);
             return reject_row(r, b, s, row, (int)c, reason);
         }
         if (clears_field(d, fld)) {

@@ -32,6 +32,8 @@ typedef struct step_ctx {
     impex_dict *dict;     /* the resource's field dictionary (read-only while the run goes) */
     uint32_t *ids;        /* each field's number in dict */
     int op_col;           /* the descriptor's operation_column in this file, or -1 */
+    char delimiter;       /* the CSV dialect the entry is read with */
+    int encoding;         /* the encoding in effect (a BOM may have chosen it) */
 } step_ctx;
 
 /* One run of one job, as the parsing side holds it. */
@@ -76,7 +78,8 @@ struct run_ctx {
 #define IMPEX_BATCH_SIZE_MAX 100000
 
 /* A step's input: the archive entry, read ahead on its own thread (so
- * inflating overlaps parsing), and the CSV reader over it. */
+ * inflating overlaps parsing), and the CSV reader over it (through the
+ * transcoder, io/transcode.h, which the reader owns). */
 typedef struct step_reader {
     impex_entry *entry;
     impex_readahead *ra;

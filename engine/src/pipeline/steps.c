@@ -1,5 +1,7 @@
 #include "core/utf8.h"
+#include "io/transcode.h"
 #include "store/reject.h"
+#include "pipeline/dialect.h"
 #include "pipeline/run.h"
 
 #include <stdio.h>
@@ -223,7 +225,8 @@ static int map_header(step_ctx *sc, const char *entry, const impex_row *row, imp
     if (missing.len || unknown.len || dup.len) {
         if (put_list(&all, "missing required column(s)", &missing, more[0]) ||
             put_list(&all, "unknown column(s)", &unknown, more[1]) ||
-            put_list(&all, "duplicated column(s)", &dup, more[2]))
+            put_list(&all, "duplicated column(s)", &dup, more[2]) ||
+            impex_dialect_header_hint(d, row, sc->delimiter, sc->encoding, &all))
             goto nomem;
         impex_buf prefixed = {0};
         if (impex_buf_printf(&prefixed, "%s: %s", entry, all.ptr)) {
@@ -275,10 +278,17 @@ int impex_step_open(run_ctx *r, size_t s, step_reader *sr, impex_err *err)
     step_ctx *sc = &r->steps[s];
     impex_row *hdr;
     memset(sr, 0, sizeof *sr);
+    impex_csv_opts copts;
+    impex_transcode *tc = NULL;
+    impex_dialect_for_step(r->job, sc->d, &copts, &sc->encoding);
+    sc->delimiter = copts.delimiter;
     int rc = impex_archive_open_entry(r->archive, sc->archive_index, &sr->entry, err);
     if (!rc) rc = impex_readahead_open(impex_entry_read, sr->entry, 0, &sr->ra, err);
-    if (!rc) rc = impex_reader_open_csv(impex_readahead_read, sr->ra, NULL, &sr->reader, err);
+    /* The reader owns tc (and closes it when it cannot open). */
+    if (!rc) rc = impex_transcode_open(impex_readahead_read, sr->ra, sc->encoding, &tc, err);
+    if (!rc) rc = impex_reader_open_transcoded(tc, &copts, &sr->reader, err);
     if (!rc) rc = impex_reader_next(sr->reader, &hdr, err);
+    if (tc && sr->reader) sc->encoding = (int)impex_transcode_encoding(tc);
     if (!rc && !hdr)
         rc = impex_err_set(err, IMPEX_EHEADER, "%s: the file is empty (no header row)",
                            r->job->steps[s].entry);

@@ -110,8 +110,62 @@ static int check_text(const impex_field_rule *r, const char *s, size_t len, impe
     return 0;
 }
 
+/* A list written with a separator string (multi = ", "): split exactly as
+ * README "CSV dialects" says, each element checked, the list kept
+ * CR-joined in scratch->list (the LIST form). */
+static int check_separated(const impex_field_rule *r, const char *s, size_t len,
+                           impex_rule_scratch *scratch, impex_value *out, impex_err *err)
+{
+    const char *sep = r->multi_sep;
+    size_t seplen = strlen(sep), start = 0, n = 1;
+    impex_buf *b = &scratch->list;
+    impex_buf_reset(b);
+    for (size_t i = 0; i <= len;) {
+        int end = i == len || (len - i >= seplen && !memcmp(s + i, sep, seplen));
+        if (end) {
+            if (memchr(b->ptr + start, '\r', b->len - start))
+                return impex_err_set(err, IMPEX_EREJECT, "list element %zu holds a carriage return",
+                                     n);
+            int rc = check_text(r, b->ptr + start, b->len - start, err);
+            if (rc) return rc;
+            if (i == len) break;
+            if (impex_buf_putc(b, '\r')) return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+            start = b->len;
+            n++;
+            i += seplen;
+            continue;
+        }
+        size_t take = 1;
+        if (r->escape && s[i] == r->escape && i + 1 < len) {
+            if (len - i - 1 >= seplen && !memcmp(s + i + 1, sep, seplen)) {
+                i++;
+                take = seplen;
+            } else if (s[i + 1] == r->escape) {
+                i++;
+            }
+        }
+        if (impex_buf_append(b, s + i, take))
+            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        i += take;
+    }
+    if (!b->ptr && impex_buf_puts(b, "")) return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    out->ptr = b->ptr;
+    out->len = b->len;
+    return 0;
+}
+
 int impex_rule_check(const impex_field_rule *r, const char *s, size_t len,
                      impex_rule_scratch *scratch, impex_value *out, impex_err *err)
+{
+    if (len > 0 && r->multi && r->multi_sep) {
+        out->type = IMPEX_V_LIST;
+        return check_separated(r, s, len, scratch, out, err);
+    }
+    return impex_rule_check_text(r, s, len, scratch, out, err);
+}
+
+int impex_rule_check_text(const impex_field_rule *r, const char *s, size_t len,
+                          impex_rule_scratch *scratch, impex_value *out, impex_err *err)
 {
     out->ptr = s;
     out->len = len;
@@ -162,6 +216,12 @@ int impex_rule_check_value(const impex_field_rule *r, const impex_value *in,
 {
     out->name = in->name;
     out->name_len = in->name_len;
-    if (in->type == IMPEX_V_NULL) return impex_rule_check(r, "", 0, scratch, out, err);
-    return impex_rule_check(r, in->ptr, in->len, scratch, out, err);
+    if (in->type == IMPEX_V_NULL) return impex_rule_check_text(r, "", 0, scratch, out, err);
+    return impex_rule_check_text(r, in->ptr, in->len, scratch, out, err);
+}
+
+void impex_rule_scratch_free(impex_rule_scratch *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        impex_buf_free(&s[i].list);
 }

@@ -13,7 +13,13 @@
 /* Scratch space for a value the rules must rewrite (".5" -> "0.5"). */
 typedef struct impex_rule_scratch {
     char text[64];
+    /* A list split on its separator, CR-joined. Start zeroed; free with
+     * impex_rule_scratch_free. */
+    impex_buf list;
 } impex_rule_scratch;
+
+/* Frees what n scratch entries hold (not the array). */
+void impex_rule_scratch_free(impex_rule_scratch *s, size_t n);
 
 /* Checks value s (len bytes; no NUL terminator needed, a NUL byte is part
  * of the value) against rule r. On success
@@ -23,6 +29,11 @@ typedef struct impex_rule_scratch {
  * reason in err ("not a decimal: '12,5'"). out may point into s or scratch. */
 int impex_rule_check(const impex_field_rule *r, const char *s, size_t len,
                      impex_rule_scratch *scratch, impex_value *out, impex_err *err);
+
+/* impex_rule_check without the separator split: a multi value is taken as
+ * CR-separated whatever its rule's separator. */
+int impex_rule_check_text(const impex_field_rule *r, const char *s, size_t len,
+                          impex_rule_scratch *scratch, impex_value *out, impex_err *err);
 
 /* Checks a value of any type against r through its codec text form, as the
  * writer does for what `map` returned: INT and DECIMAL text, BOOL

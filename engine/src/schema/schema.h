@@ -15,7 +15,9 @@ typedef struct impex_field_rule {
     char *name;
     int required;     /* the column must exist and the value be non-empty */
     impex_vtype type; /* STRING, INT, DECIMAL, BOOL, DATE, DATETIME */
-    int multi;        /* value is a CR-separated list (type LIST when stored) */
+    int multi;        /* value is a list (type LIST when stored, elements CR-joined) */
+    char *multi_sep;  /* the list's separator in the file; NULL = CR */
+    char escape;      /* with multi_sep: escape+sep and escape+escape are literal; 0 = none */
     int has_pattern;
     char *pattern_src;
     regex_t pattern; /* compiled with REG_EXTENDED|REG_NOSUB, anchored ^(...)$ */

@@ -1,0 +1,2 @@
+-- Words in the "pipe" dialect.
+return require("dialects.layout")("pipe", "pipe*.csv", { delimiter = "|" })

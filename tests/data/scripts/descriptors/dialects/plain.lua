@@ -1,0 +1,2 @@
+-- Words in the "plain" dialect.
+return require("dialects.layout")("plain", "plain*.csv", {})

@@ -1,0 +1,2 @@
+-- Words in the "unicode" dialect.
+return require("dialects.layout")("unicode", "unicode*.txt", { delimiter = "\t" })
