@@ -18,8 +18,12 @@
 static const char *const desc_keys[] = {
     "name",      "resource",   "format",   "entry",      "key",
     "operation", "batch_size", "on_error", "max_errors", "allow_extra_columns",
-    "fields",    "validate",   "map",      "operations", NULL,
+    "fields",    "validate",   "map",      "operations", "refs",
+    NULL,
 };
+
+static const char *const ref_keys[] = {"resource", "fields", "name", NULL};
+#define MAX_REF_FIELDS 16 /* key parts of a target, as for a key */
 
 static const char *const rule_keys[] = {
     "name", "required", "type", "pattern", "min", "max", "enum", "maxlen", "multi", NULL,
@@ -537,6 +541,64 @@ static int parse_key(lua_State *L, parse_ctx *c, int idx)
     return IMPEX_OK;
 }
 
+/* One entry of refs (the table at idx): resource, fields, optional name. */
+static int parse_ref(lua_State *L, parse_ctx *c, int idx, size_t i, impex_ref *ref)
+{
+    char where[64];
+    snprintf(where, sizeof where, "refs[%zu]: ", i + 1);
+    if (lua_type(L, idx) != LUA_TTABLE) return bad(c, "", "refs", "must be a list of tables");
+    if (check_keys(L, c, idx, ref_keys, 0, where)) return c->rc;
+    if (get_string(L, c, idx, "resource", where, &ref->resource)) return c->rc;
+    if (!ref->resource) return bad(c, where, "resource", "is missing");
+    if (get_string(L, c, idx, "name", where, &ref->name)) return c->rc;
+    if (!ref->name && !(ref->name = strdup(ref->resource))) return oom(c);
+    int t = rawfield(L, idx, "fields");
+    int f = lua_gettop(L);
+    size_t n = t == LUA_TTABLE ? sequence_of(L, f, LUA_TSTRING) : 0;
+    if (n == 0 || n > MAX_REF_FIELDS)
+        return bad(c, where, "fields", "must be a list of 1 to 16 field names");
+    if (!(ref->fields = calloc(n, sizeof *ref->fields))) return oom(c);
+    for (size_t k = 0; k < n; k++) {
+        lua_rawgeti(L, f, (lua_Integer)k + 1);
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        int fi = impex_descriptor_field(c->d, s, len);
+        if (fi < 0) {
+            c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: %sfield '%s' is not one of the fields",
+                                  c->relpath, where, s);
+            return c->rc;
+        }
+        lua_pop(L, 1);
+        ref->fields[k] = (size_t)fi;
+        ref->nfields = k + 1;
+    }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
+
+static int parse_refs(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    int t = rawfield(L, idx, "refs");
+    int r = lua_gettop(L);
+    if (t == LUA_TNIL) {
+        lua_pop(L, 1);
+        return IMPEX_OK;
+    }
+    size_t n = t == LUA_TTABLE ? sequence_of(L, r, LUA_TTABLE) : 0;
+    if (n == 0)
+        return bad(c, "", "refs", "must be a non-empty list of { resource = ..., fields = ... }");
+    if (!(d->refs = calloc(n, sizeof *d->refs))) return oom(c);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, r, (lua_Integer)i + 1);
+        d->nrefs = i + 1; /* so free() sees the partly built ref */
+        if (parse_ref(L, c, lua_gettop(L), i, &d->refs[i])) return c->rc;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
+
 static int get_function(lua_State *L, parse_ctx *c, int idx, const char *key, int *has)
 {
     int t = rawfield(L, idx, key);
@@ -585,6 +647,7 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     if (get_bool(L, c, 2, "allow_extra_columns", "", &d->allow_extra_columns)) return c->rc;
     if (parse_fields(L, c, 2)) return c->rc;
     if (parse_key(L, c, 2)) return c->rc;
+    if (parse_refs(L, c, 2)) return c->rc;
     if (get_function(L, c, 2, "validate", &d->has_validate)) return c->rc;
     if (get_function(L, c, 2, "map", &d->has_map)) return c->rc;
     return c->rc;
@@ -653,6 +716,12 @@ void impex_descriptor_free(impex_descriptor *d)
         free(r->enums);
     }
     free(d->fields);
+    for (size_t i = 0; i < d->nrefs; i++) {
+        free(d->refs[i].name);
+        free(d->refs[i].resource);
+        free(d->refs[i].fields);
+    }
+    free(d->refs);
     free(d->key);
     free(d->name);
     free(d->path);

@@ -7,7 +7,12 @@
  *   ones a request may choose instead; default: just `operation`), batch_size (500),
  *   on_error ("skip" | "strict"), max_errors (0 = no limit),
  *   allow_extra_columns (false), fields (ordered list of rules),
- *   validate(row) and map(row, existing) (optional functions).
+ *   validate(row) and map(row, existing) (optional functions),
+ *   refs (references to records of other resources, checked by the writer:
+ *   { { resource = "ProductTypes", fields = { "MasterCatalogName",
+ *   "ProductType" }, name = "type" }, ... }: fields are this descriptor's
+ *   own fields giving the target's key parts in the target's key order;
+ *   name (default: the resource) is what rejections call it).
  * A field rule: { "Name" or name = "Name", required, type ("string", "int",
  *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
  *   whole value), min, max (numbers, for int/decimal), enum (list of
@@ -36,6 +41,14 @@ typedef enum impex_op {
 } impex_op;
 typedef enum impex_strategy { IMPEX_STRATEGY_SKIP, IMPEX_STRATEGY_STRICT } impex_strategy;
 
+/* A reference to records of another resource (or of its own). */
+typedef struct impex_ref {
+    char *name;     /* for messages; default: the resource */
+    char *resource; /* the target resource */
+    size_t *fields; /* indexes into the descriptor's fields, in the target's key order */
+    size_t nfields;
+} impex_ref;
+
 typedef struct impex_descriptor {
     char *name;           /* "products" */
     char *path;           /* "descriptors/catalog/products.lua" (relative to the scripts root) */
@@ -53,6 +66,8 @@ typedef struct impex_descriptor {
     size_t *key; /* indexes into fields */
     size_t nkey;
     int has_validate, has_map;
+    impex_ref *refs;
+    size_t nrefs;
 } impex_descriptor;
 
 /* Loads relpath (relative to the scripts root) with L. IMPEX_ESCRIPT for a

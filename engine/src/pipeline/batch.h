@@ -17,6 +17,7 @@ typedef struct impex_item {
     size_t key_off, key_len;
     size_t rec_off, rec_len;
     size_t fields_off, fields_len; /* original fields (impex_reject_encode_fields), or 0 bytes */
+    size_t refs_off, refs_len;     /* target keys of the descriptor's refs (impex_refs_encode) */
 } impex_item;
 
 /* One rejected row, as an encoded reject (pipeline/reject.h) in batch->data. */
