@@ -6,7 +6,7 @@
 
 /* 2^16 keys per target: 4 MiB, enough for every product type or location
  * of a catalog; a million products cycle through it. */
-#define CACHE_BITS 16
+#define CACHE_BITS 12
 
 typedef struct target {
     const char *resource; /* a descriptor's string: lives as long as the run */
@@ -24,7 +24,6 @@ struct impex_refs {
     long *own_target;    /* per step: the target that is its own resource, or -1 */
     impex_txn *txn;
     impex_buf text;
-    impex_refs_stats stats;
 };
 
 int impex_refs_encode(const impex_descriptor *d, const impex_value *vals, impex_buf *out)
@@ -142,7 +141,6 @@ static int lookup(impex_refs *r, target *t, impex_slice key, int *found, impex_e
     impex_err e2;
     impex_err_clear(&e2);
     int rc = impex_record_writer_get(t->cur, key, &val, &e2);
-    r->stats.looked_up++;
     *found = rc == IMPEX_OK;
     if (rc == IMPEX_OK || rc == IMPEX_ENOTFOUND || rc == IMPEX_ELIMIT) return IMPEX_OK;
     return impex_err_set(err, rc, "%s", e2.msg);
@@ -156,24 +154,29 @@ static int not_found(impex_refs *r, const impex_ref *ref, impex_slice key, impex
     return impex_err_set(rerr, IMPEX_EREJECT, "reference: %s %s not found", ref->name, r->text.ptr);
 }
 
-int impex_refs_check(impex_refs *r, size_t step, impex_slice enc, size_t *bad, impex_err *rerr,
-                     impex_err *err)
+impex_slice impex_refs_key(const impex_batch *b, const impex_item *it, size_t k)
 {
-    const impex_descriptor *d = r ? r->descs[step] : NULL;
-    const unsigned char *p = (const unsigned char *)enc.ptr, *end = p + enc.len;
-    for (size_t i = 0; d && i < d->nrefs && end - p >= 2; i++) {
+    const unsigned char *p = (const unsigned char *)b->data.ptr + it->refs_off;
+    const unsigned char *end = p + it->refs_len;
+    for (size_t i = 0; end - p >= 2; i++) {
         size_t n = (size_t)p[0] | (size_t)p[1] << 8;
         p += 2;
         if ((size_t)(end - p) < n) n = (size_t)(end - p);
-        impex_slice key = {(const char *)p, n};
+        if (i == k) return (impex_slice){(const char *)p, n};
         p += n;
-        if (!n) continue; /* a field is empty: nothing to check */
-        target *t = &r->targets[r->ref_target[step][i]];
-        r->stats.checked++;
-        if (impex_keycache_has(t->cache, key.ptr, key.len)) {
-            r->stats.cached++;
-            continue;
-        }
+    }
+    return (impex_slice){NULL, 0};
+}
+
+int impex_refs_check(impex_refs *r, const impex_batch *b, size_t i, size_t *bad, impex_err *rerr,
+                     impex_err *err)
+{
+    const impex_descriptor *d = r ? r->descs[b->step] : NULL;
+    for (size_t k = 0; d && k < d->nrefs; k++) {
+        impex_slice key = impex_refs_key(b, &b->items[i], k);
+        if (!key.len) continue; /* a field is empty: nothing to check */
+        target *t = &r->targets[r->ref_target[b->step][k]];
+        if (impex_keycache_has(t->cache, key.ptr, key.len)) continue;
         int found;
         int rc = lookup(r, t, key, &found, err);
         if (rc) return rc;
@@ -181,8 +184,8 @@ int impex_refs_check(impex_refs *r, size_t step, impex_slice enc, size_t *bad, i
             impex_keycache_add(t->cache, key.ptr, key.len);
             continue;
         }
-        *bad = i;
-        rc = not_found(r, &d->refs[i], key, rerr);
+        *bad = k;
+        rc = not_found(r, &d->refs[k], key, rerr);
         return rc == IMPEX_EREJECT ? rc : impex_err_set(err, rc, "%s", rerr->msg);
     }
     return IMPEX_OK;
@@ -198,9 +201,4 @@ void impex_refs_deleted(impex_refs *r, size_t step, impex_slice key)
 {
     if (r && r->own_target[step] >= 0)
         impex_keycache_remove(r->targets[r->own_target[step]].cache, key.ptr, key.len);
-}
-
-void impex_refs_get_stats(const impex_refs *r, impex_refs_stats *out)
-{
-    *out = r ? r->stats : (impex_refs_stats){0};
 }

@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "lua/descriptor.h"
+#include "pipeline/batch.h"
 #include "store/codec.h"
 #include "store/store.h"
 
@@ -41,20 +42,17 @@ void impex_refs_begin(impex_refs *r, impex_txn *txn);
 /* Closes the cursors; call before the txn ends. */
 void impex_refs_end(impex_refs *r);
 
-/* Checks one row of step (enc: what impex_refs_encode gave). 0 when every
+/* Checks the references of item i of batch b. 0 when every
  * reference holds; IMPEX_EREJECT with the reason in rerr ("reference:
  * ProductTypes Master/SHOES not found") and *bad = the failing ref's index;
  * anything else when the store failed (err). */
-int impex_refs_check(impex_refs *r, size_t step, impex_slice enc, size_t *bad, impex_err *rerr,
+int impex_refs_check(impex_refs *r, const impex_batch *b, size_t i, size_t *bad, impex_err *rerr,
                      impex_err *err);
 /* The job stored key (a record of step's resource) / deleted it. */
 void impex_refs_wrote(impex_refs *r, size_t step, impex_slice key);
 void impex_refs_deleted(impex_refs *r, size_t step, impex_slice key);
 
-/* Which references took a store lookup (for measurements). */
-typedef struct impex_refs_stats {
-    uint64_t checked, cached, looked_up;
-} impex_refs_stats;
-void impex_refs_get_stats(const impex_refs *r, impex_refs_stats *out);
+/* The k-th target key of item it of b (empty: not checked). */
+impex_slice impex_refs_key(const impex_batch *b, const impex_item *it, size_t k);
 
 #endif

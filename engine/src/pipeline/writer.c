@@ -172,8 +172,7 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
     st->bad_ref = NULL;
     if (st->refs && d->op != IMPEX_OP_DELETE && it->refs_len) {
         size_t bad;
-        impex_slice enc = {b->data.ptr + it->refs_off, it->refs_len};
-        rc = impex_refs_check(st->refs, b->step, enc, &bad, rerr, err);
+        rc = impex_refs_check(st->refs, b, (size_t)(it - b->items), &bad, rerr, err);
         if (rc == IMPEX_EREJECT) st->bad_ref = &d->refs[bad];
         if (rc) return rc;
     }
@@ -232,16 +231,9 @@ static void ref_column(const writer_state *st, const impex_batch *b, const impex
     for (size_t c = 0; c < step->ncolumns; c++)
         if (step->columns[c] && !strcasecmp(step->columns[c], name)) name = step->columns[c];
     rj->column = (impex_slice){name, strlen(name)};
-    /* The target key is the parser's encoding: find this ref's, take its last part. */
-    const unsigned char *p = (const unsigned char *)b->data.ptr + it->refs_off;
-    for (size_t i = 0; i < d->nrefs; i++) {
-        size_t n = (size_t)p[0] | (size_t)p[1] << 8;
-        if (&d->refs[i] == ref) {
-            rj->value = impex_key_part((impex_slice){(const char *)p + 2, n}, ref->nfields - 1);
-            break;
-        }
-        p += 2 + n;
-    }
+    for (size_t i = 0; i < d->nrefs; i++)
+        if (&d->refs[i] == ref)
+            rj->value = impex_key_part(impex_refs_key(b, it, i), ref->nfields - 1);
 }
 
 /* A row the writer rejected: its reject record, with the fields the parser kept. */
@@ -437,13 +429,6 @@ static void *writer_main(void *arg)
     impex_buf_free(&st.v2);
     free(st.dirty);
     free(st.rw);
-    if (getenv("IMPEX_REFS_STATS") && st.refs) {
-        impex_refs_stats rs;
-        impex_refs_get_stats(st.refs, &rs);
-        fprintf(stderr, "refs: %llu checked, %llu from the cache, %llu looked up\n",
-                (unsigned long long)rs.checked, (unsigned long long)rs.cached,
-                (unsigned long long)rs.looked_up);
-    }
     impex_refs_free(st.refs);
     return NULL;
 }
