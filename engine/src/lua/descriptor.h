@@ -8,9 +8,6 @@
  *   on_error ("skip" | "strict"), max_errors (0 = no limit),
  *   allow_extra_columns (false), fields (ordered list of rules),
  *   validate(row) and map(row, existing) (optional functions),
- *   refs (references to other resources: { { resource = "ProductTypes",
- *   fields = { "MasterCatalogName", "ProductType" } }, ... }; the row's fields
- *   giving the target's key parts in the target's key order),
  *   operation_column (a column, optional in the file, whose cell chooses the
  *   row's operation among `operations`; blank = the job's; not stored),
  *   empty ("keep": a blank cell leaves the stored field; "clear": it clears
@@ -18,7 +15,12 @@
  *   default "~delete~"; refused in a required or key field),
  *   delimiter ("," ";" "\t" "|"; default ","), quote (one character; '"'),
  *   encoding ("utf-8" default, "utf-16le", "utf-16be", "utf-16" (BOM decides,
- *   LE without), "windows-1252", "iso-8859-1"; a BOM in the file wins).
+ *   LE without), "windows-1252", "iso-8859-1"; a BOM in the file wins),
+ *   refs (references to records of other resources, checked by the writer:
+ *   { { resource = "ProductTypes", fields = { "MasterCatalogName",
+ *   "ProductType" }, name = "type" }, ... }: fields are this descriptor's
+ *   own fields giving the target's key parts in the target's key order;
+ *   name (default: the resource) is what rejections call it).
  * A field rule: { "Name" or name = "Name", required, type ("string", "int",
  *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
  *   whole value), min, max (numbers, for int/decimal), enum (list of
@@ -57,6 +59,14 @@ typedef enum impex_op {
 } impex_op;
 typedef enum impex_strategy { IMPEX_STRATEGY_SKIP, IMPEX_STRATEGY_STRICT } impex_strategy;
 
+/* A reference to records of another resource (or of its own). */
+typedef struct impex_ref {
+    char *name;     /* for messages; default: the resource */
+    char *resource; /* the target resource */
+    size_t *fields; /* indexes into the descriptor's fields, in the target's key order */
+    size_t nfields;
+} impex_ref;
+
 typedef struct impex_descriptor {
     char *name;           /* "products" */
     char *path;           /* "descriptors/catalog/products.lua" (relative to the scripts root) */
@@ -80,6 +90,8 @@ typedef struct impex_descriptor {
     int empty_clears;    /* empty = "clear": a blank cell clears its field (default "keep") */
     char *sentinel;      /* the cell value that clears a field (IMPEX_DEFAULT_SENTINEL) */
     size_t sentinel_len; /* strlen(sentinel) */
+    impex_ref *refs;
+    size_t nrefs;
 } impex_descriptor;
 
 #define IMPEX_DEFAULT_SENTINEL "~delete~"

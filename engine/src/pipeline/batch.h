@@ -19,6 +19,7 @@ typedef struct impex_item {
     size_t fields_off, fields_len; /* original fields (impex_reject_encode_fields), or 0 bytes */
     unsigned char op;              /* the row's impex_op (its operation column, else the job's) */
     unsigned char clears;          /* the record holds clear markers (NULL values) */
+    size_t refs_off, refs_len;     /* target keys of the descriptor's refs (impex_refs_encode) */
 } impex_item;
 
 /* One rejected row, as an encoded reject (pipeline/reject.h) in batch->data. */

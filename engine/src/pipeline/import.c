@@ -597,6 +597,9 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
         if (!impex_job_status_final(job->steps[s].status) && s >= job->cp.step)
             job->steps[s].status = IMPEX_JOB_IMPORTING;
         rc = impex_store_ensure_resource(e->store, job->steps[s].resource, err);
+        /* Reference targets too: the writer looks them up in its txn. */
+        for (size_t i = 0; !rc && i < r.descs[s]->nrefs; i++)
+            rc = impex_store_ensure_resource(e->store, r.descs[s]->refs[i].resource, err);
     }
     if (!rc) rc = load_dicts(e, &r, err);
     if (!rc) rc = impex_job_save(e, job, &r.headers, err);

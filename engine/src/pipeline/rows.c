@@ -1,6 +1,7 @@
 #include "core/utf8.h"
 #include "store/reject.h"
 #include "pipeline/dialect.h"
+#include "pipeline/refs.h"
 #include "pipeline/run.h"
 
 #include <stdio.h>
@@ -229,7 +230,12 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
                            (impex_slice){b->data.ptr + it.key_off, it.key_len}, &b->data))
         return IMPEX_ENOMEM;
     it.rec_len = b->data.len - it.rec_off;
-    if (d->has_map || op != IMPEX_OP_UPSERT) {
+    if (d->nrefs) { /* checked by the writer, which sees what is stored */
+        it.refs_off = b->data.len;
+        if (impex_refs_encode(d, r->vals, &b->data)) return IMPEX_ENOMEM;
+        it.refs_len = b->data.len - it.refs_off;
+    }
+    if (d->has_map || op != IMPEX_OP_UPSERT || d->nrefs) {
         /* The writer may still reject this row; keep its fields for the report. */
         impex_slice *fields = row_slices(r, row);
         it.fields_off = b->data.len;

@@ -75,18 +75,98 @@ static int note_required(const impex_group *g, size_t s, const impex_descriptor 
     return IMPEX_OK;
 }
 
+/* Whether step j must run before step i: i refers to j's resource (a
+ * reference to i's own resource does not count). */
+static int depends(impex_descriptor *const *d, size_t i, size_t j)
+{
+    if (i == j) return 0;
+    for (size_t k = 0; k < d[i]->nrefs; k++)
+        if (!strcmp(d[i]->refs[k].resource, d[j]->resource) &&
+            strcmp(d[i]->refs[k].resource, d[i]->resource))
+            return 1;
+    return 0;
+}
+
+/* Orders the group's steps so that each comes after the steps whose
+ * resources it refers to; otherwise the group's order (a stable topological
+ * sort). A cycle is an error naming it. */
+static int order_steps(const impex_group *g, impex_descriptor *const *d, size_t *order,
+                       impex_err *err)
+{
+    size_t n = g->nsteps, placed = 0;
+    char *done = calloc(n + 1, 1);
+    if (!done) return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    while (placed < n) {
+        size_t pick = n;
+        for (size_t i = 0; i < n && pick == n; i++) {
+            if (done[i]) continue;
+            int ready = 1;
+            for (size_t j = 0; j < n && ready; j++)
+                if (!done[j] && depends(d, i, j)) ready = 0;
+            if (ready) pick = i;
+        }
+        if (pick == n) break;
+        done[pick] = 1;
+        order[placed++] = pick;
+    }
+    int rc = IMPEX_OK;
+    if (placed < n) {
+        /* Every step left waits for another left: walk back until one repeats. */
+        size_t *path = calloc(n + 1, sizeof *path), len = 0, at = 0;
+        impex_buf cycle = {0};
+        if (!path) {
+            free(done);
+            return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        }
+        while (done[at])
+            at++;
+        for (;;) {
+            size_t seen = len;
+            for (size_t k = 0; k < len; k++)
+                if (path[k] == at) seen = k;
+            if (seen < len) {
+                for (size_t k = seen; k < len && !rc; k++)
+                    rc = impex_buf_printf(&cycle, "%s -> ", d[path[k]]->name);
+                if (!rc) rc = impex_buf_puts(&cycle, d[at]->name);
+                break;
+            }
+            path[len++] = at;
+            size_t next = 0;
+            while (done[next] || !depends(d, at, next))
+                next++;
+            at = next;
+        }
+        rc = rc ? impex_err_set(err, IMPEX_ENOMEM, "out of memory")
+                : impex_err_set(err, IMPEX_EDESC,
+                                "%s: steps refer to each other in a cycle: %s (each refers to "
+                                "the next); no order can satisfy their refs",
+                                g->path, cycle.ptr);
+        impex_buf_free(&cycle);
+        free(path);
+    }
+    free(done);
+    return rc;
+}
+
 int impex_steps_plan(run_ctx *r, impex_err *err)
 {
     impex_job *job = r->job;
     impex_group *g = NULL;
     size_t n = impex_archive_count(r->archive);
     char *used = calloc(n + 1, 1);
+    impex_descriptor **descs = NULL;
+    size_t *order = NULL;
     int rc = used ? impex_group_load(r->lua, job->group, &g, err)
                   : impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    if (!rc && (!(descs = calloc(g->nsteps, sizeof *descs)) ||
+                !(order = calloc(g->nsteps, sizeof *order))))
+        rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    for (size_t s = 0; !rc && s < g->nsteps; s++)
+        rc = impex_descriptor_load(r->lua, g->steps[s], &descs[s], err);
+    if (!rc) rc = order_steps(g, descs, order, err);
     impex_buf missing = {0};
-    for (size_t s = 0; !rc && s < g->nsteps; s++) {
-        impex_descriptor *d;
-        if ((rc = impex_descriptor_load(r->lua, g->steps[s], &d, err))) break;
+    for (size_t o = 0; !rc && o < g->nsteps; o++) {
+        impex_descriptor *d = descs[order[o]];
         size_t matched = 0;
         for (size_t i = 0; !rc && i < n; i++) {
             if (used[i] || !impex_descriptor_matches(d, impex_archive_name(r->archive, i)))
@@ -96,10 +176,13 @@ int impex_steps_plan(run_ctx *r, impex_err *err)
             if (impex_job_add_step(job, d->path, d->resource, impex_archive_name(r->archive, i), i))
                 rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
         }
-        if (!rc && !matched && note_required(g, s, d, &missing))
+        if (!rc && !matched && note_required(g, order[o], d, &missing))
             rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-        impex_descriptor_free(d);
     }
+    for (size_t s = 0; g && descs && s < g->nsteps; s++)
+        impex_descriptor_free(descs[s]);
+    free(descs);
+    free(order);
     /* A file with no matching entry at all gets the plainer verdict (import.c). */
     if (!rc && missing.len && job->nsteps)
         rc = impex_err_set(err, IMPEX_EREJECT, "%s", missing.ptr);

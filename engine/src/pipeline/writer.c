@@ -1,6 +1,7 @@
 #include "pipeline/writer.h"
 #include "lua/script.h"
 #include "pipeline/job_store.h"
+#include "pipeline/refs.h"
 #include "store/reject.h"
 #include "schema/rules.h"
 #include "store/codec.h"
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* State private to the writer thread. */
 typedef struct writer_state {
@@ -18,6 +20,9 @@ typedef struct writer_state {
     impex_buf merged, mapped, checked, json, v2, base;
     unsigned char *dirty;     /* per step: changed since the last commit */
     impex_record_writer **rw; /* per step: its records' cursor in the open txn */
+    impex_refs *refs;         /* reference checks; NULL when no step has refs */
+    int refs_ready;
+    const impex_ref *bad_ref; /* the reference the row being rejected broke, or NULL */
 } writer_state;
 
 static int get_script(writer_state *st, size_t step, impex_script **out, impex_err *err)
@@ -169,6 +174,13 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
     impex_record_writer *rw;
     int rc = record_writer(st, txn, b->step, &rw, err);
     if (rc) return rc;
+    st->bad_ref = NULL;
+    if (st->refs && it->op != IMPEX_OP_DELETE && it->refs_len) {
+        size_t bad;
+        rc = impex_refs_check(st->refs, b, (size_t)(it - b->items), &bad, rerr, err);
+        if (rc == IMPEX_EREJECT) st->bad_ref = &d->refs[bad];
+        if (rc) return rc;
+    }
 
     impex_op op = (impex_op)it->op;
     if (op == IMPEX_OP_DELETE) {
@@ -225,6 +237,23 @@ static int apply_item(writer_state *st, impex_txn *txn, const impex_batch *b, co
     return impex_record_writer_replace(rw, key, rec, err);
 }
 
+/* A broken reference is located at its last field: the column as the
+ * file's header wrote it, and that part of the target key as the value. */
+static void ref_column(const writer_state *st, const impex_batch *b, const impex_item *it,
+                       impex_reject *rj)
+{
+    const impex_descriptor *d = st->w->descs[b->step];
+    const impex_step *step = &st->w->job->steps[b->step];
+    const impex_ref *ref = st->bad_ref;
+    const char *name = d->fields[ref->fields[ref->nfields - 1]].name;
+    for (size_t c = 0; c < step->ncolumns; c++)
+        if (step->columns[c] && !strcasecmp(step->columns[c], name)) name = step->columns[c];
+    rj->column = (impex_slice){name, strlen(name)};
+    for (size_t i = 0; i < d->nrefs; i++)
+        if (&d->refs[i] == ref)
+            rj->value = impex_key_part(impex_refs_key(b, it, i), ref->nfields - 1);
+}
+
 /* A row the writer rejected: its reject record, with the fields the parser kept. */
 static int put_writer_reject(writer_state *st, impex_txn *txn, const impex_batch *b,
                              const impex_item *it, const char *reason, impex_err *err)
@@ -235,6 +264,7 @@ static int put_writer_reject(writer_state *st, impex_txn *txn, const impex_batch
                        .row = it->row,
                        .line = it->line,
                        .reason = {reason, strlen(reason)}};
+    if (st->bad_ref) ref_column(st, b, it, &rj);
     impex_buf_reset(&st->json);
     if (impex_reject_encode_with(&rj, (impex_slice){b->data.ptr + it->fields_off, it->fields_len},
                                  &st->json))
@@ -284,6 +314,11 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
         rc = apply_item(st, txn, b, it, &did, &rerr, err);
         if (rc == 0) {
             did_count[did]++;
+            impex_slice key = {b->data.ptr + it->key_off, it->key_len};
+            if (did == DID_DELETE)
+                impex_refs_deleted(st->refs, b->step, key);
+            else
+                impex_refs_wrote(st->refs, b->step, key);
             continue;
         }
         if (rc != IMPEX_EREJECT) return rc;
@@ -357,13 +392,20 @@ static int commit_chain(writer_state *st, impex_batch *chain, impex_err *err)
         return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     if (!st->rw && !(st->rw = calloc(w->job->nsteps + 1, sizeof *st->rw)))
         return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    if (!st->refs_ready) {
+        int rc = impex_refs_new(w->descs, w->job->nsteps, w->job->tenant, &st->refs, err);
+        if (rc) return rc;
+        st->refs_ready = 1;
+    }
     int rc = impex_txn_begin(w->engine->store, 1, &txn, err);
+    if (!rc) impex_refs_begin(st->refs, txn);
     for (impex_batch *b = chain; !rc && b && !w->stopped; b = b->next)
         rc = apply_batch(st, txn, b, err);
     for (size_t s = 0; s < w->job->nsteps; s++) { /* cursors end before their txn */
         impex_record_writer_close(st->rw[s]);
         st->rw[s] = NULL;
     }
+    impex_refs_end(st->refs);
     if (!rc) {
         impex_job_now(w->job->updated);
         rc = impex_job_put_all(txn, w->job, st->dirty, &st->json, err);
@@ -406,6 +448,7 @@ static void *writer_main(void *arg)
     impex_buf_free(&st.base);
     free(st.dirty);
     free(st.rw);
+    impex_refs_free(st.refs);
     return NULL;
 }
 

@@ -1,0 +1,1 @@
+return { resource = "R", key = "A", fields = { "A" }, refs = { { resource = "T", fields = {} } } }

@@ -1,0 +1,2 @@
+-- Listed against the order the references need: the engine sorts them.
+return { steps = { "inventory", "products", "categories", "types", "locations" } }
