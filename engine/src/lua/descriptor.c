@@ -619,600 +619,587 @@ static int parse_dialect(lua_State *L, parse_ctx *c, int idx)
     free(quote);
     free(enc);
     return rc;
-    /* One entry of refs (the table at idx): resource, fields, optional name. */
-    static int parse_ref(lua_State * L, parse_ctx * c, int idx, size_t i, impex_ref *ref)
-    {
-        char where[64];
-        snprintf(where, sizeof where, "refs[%zu]: ", i + 1);
-        if (lua_type(L, idx) != LUA_TTABLE) return bad(c, "", "refs", "must be a list of tables");
-        if (check_keys(L, c, idx, ref_keys, 0, where)) return c->rc;
-        if (get_string(L, c, idx, "resource", where, &ref->resource)) return c->rc;
-        if (!ref->resource) return bad(c, where, "resource", "is missing");
-        if (get_string(L, c, idx, "name", where, &ref->name)) return c->rc;
-        if (!ref->name && !(ref->name = strdup(ref->resource))) return oom(c);
-        int t = rawfield(L, idx, "fields");
-        int f = lua_gettop(L);
-        size_t n = t == LUA_TTABLE ? sequence_of(L, f, LUA_TSTRING) : 0;
-        if (n == 0 || n > MAX_REF_FIELDS)
-            return bad(c, where, "fields", "must be a list of 1 to 16 field names");
-        if (!(ref->fields = calloc(n, sizeof *ref->fields))) return oom(c);
-        for (size_t k = 0; k < n; k++) {
-            lua_rawgeti(L, f, (lua_Integer)k + 1);
-            size_t len;
-            const char *s = lua_tolstring(L, -1, &len);
-            int fi = impex_descriptor_field(c->d, s, len);
-            if (fi < 0) {
-                c->rc =
-                    impex_err_set(c->err, IMPEX_EDESC, "%s: %sfield '%s' is not one of the fields",
+}
+
+/* One entry of refs (the table at idx): resource, fields, optional name. */
+static int parse_ref(lua_State *L, parse_ctx *c, int idx, size_t i, impex_ref *ref)
+{
+    char where[64];
+    snprintf(where, sizeof where, "refs[%zu]: ", i + 1);
+    if (lua_type(L, idx) != LUA_TTABLE) return bad(c, "", "refs", "must be a list of tables");
+    if (check_keys(L, c, idx, ref_keys, 0, where)) return c->rc;
+    if (get_string(L, c, idx, "resource", where, &ref->resource)) return c->rc;
+    if (!ref->resource) return bad(c, where, "resource", "is missing");
+    if (get_string(L, c, idx, "name", where, &ref->name)) return c->rc;
+    if (!ref->name && !(ref->name = strdup(ref->resource))) return oom(c);
+    int t = rawfield(L, idx, "fields");
+    int f = lua_gettop(L);
+    size_t n = t == LUA_TTABLE ? sequence_of(L, f, LUA_TSTRING) : 0;
+    if (n == 0 || n > MAX_REF_FIELDS)
+        return bad(c, where, "fields", "must be a list of 1 to 16 field names");
+    if (!(ref->fields = calloc(n, sizeof *ref->fields))) return oom(c);
+    for (size_t k = 0; k < n; k++) {
+        lua_rawgeti(L, f, (lua_Integer)k + 1);
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        int fi = impex_descriptor_field(c->d, s, len);
+        if (fi < 0) {
+            c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: %sfield '%s' is not one of the fields",
                                   c->relpath, where, s);
-                return c->rc;
-            }
-            lua_pop(L, 1);
-            ref->fields[k] = (size_t)fi;
-            ref->nfields = k + 1;
+            return c->rc;
         }
+        lua_pop(L, 1);
+        ref->fields[k] = (size_t)fi;
+        ref->nfields = k + 1;
+    }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
+
+static int parse_refs(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    int t = rawfield(L, idx, "refs");
+    int r = lua_gettop(L);
+    if (t == LUA_TNIL) {
         lua_pop(L, 1);
         return IMPEX_OK;
     }
-
-    static int parse_refs(lua_State * L, parse_ctx * c, int idx)
-    {
-        impex_descriptor *d = c->d;
-        int t = rawfield(L, idx, "refs");
-        int r = lua_gettop(L);
-        if (t == LUA_TNIL) {
-            lua_pop(L, 1);
-            return IMPEX_OK;
-        }
-        size_t n = t == LUA_TTABLE ? sequence_of(L, r, LUA_TTABLE) : 0;
-        if (n == 0)
-            return bad(c, "", "refs",
-                       "must be a non-empty list of { resource = ..., fields = ... }");
-        if (!(d->refs = calloc(n, sizeof *d->refs))) return oom(c);
-        for (size_t i = 0; i < n; i++) {
-            lua_rawgeti(L, r, (lua_Integer)i + 1);
-            d->nrefs = i + 1; /* so free() sees the partly built ref */
-            if (parse_ref(L, c, lua_gettop(L), i, &d->refs[i])) return c->rc;
-            lua_pop(L, 1);
-        }
+    size_t n = t == LUA_TTABLE ? sequence_of(L, r, LUA_TTABLE) : 0;
+    if (n == 0)
+        return bad(c, "", "refs", "must be a non-empty list of { resource = ..., fields = ... }");
+    if (!(d->refs = calloc(n, sizeof *d->refs))) return oom(c);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, r, (lua_Integer)i + 1);
+        d->nrefs = i + 1; /* so free() sees the partly built ref */
+        if (parse_ref(L, c, lua_gettop(L), i, &d->refs[i])) return c->rc;
         lua_pop(L, 1);
-        return IMPEX_OK;
     }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
 
-    static int get_function(lua_State * L, parse_ctx * c, int idx, const char *key, int *has)
-    {
-        int t = rawfield(L, idx, key);
-        lua_pop(L, 1);
-        if (t != LUA_TNIL && t != LUA_TFUNCTION) return bad(c, "", key, "must be a function");
-        *has = t == LUA_TFUNCTION;
-        return IMPEX_OK;
+static int get_function(lua_State *L, parse_ctx *c, int idx, const char *key, int *has)
+{
+    int t = rawfield(L, idx, key);
+    lua_pop(L, 1);
+    if (t != LUA_TNIL && t != LUA_TFUNCTION) return bad(c, "", key, "must be a function");
+    *has = t == LUA_TFUNCTION;
+    return IMPEX_OK;
+}
+
+/* operation_column, empty and sentinel: how a row chooses its operation and
+ * clears a stored field. */
+static int parse_request_keys(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    static const char *const empty_names[] = {"keep", "clear", NULL};
+    int empty = 0;
+    if (get_string(L, c, idx, "operation_column", "", &d->op_column)) return c->rc;
+    if (d->op_column && impex_descriptor_field(d, d->op_column, strlen(d->op_column)) >= 0)
+        return bad(c, "", "operation_column", "must not name one of the fields");
+    if (get_choice(L, c, idx, "empty", empty_names, &empty)) return c->rc;
+    d->empty_clears = empty == 1;
+    if (get_string(L, c, idx, "sentinel", "", &d->sentinel)) return c->rc;
+    if (!d->sentinel && !(d->sentinel = strdup(IMPEX_DEFAULT_SENTINEL))) return oom(c);
+    d->sentinel_len = strlen(d->sentinel);
+    return c->rc;
+}
+
+static int parse_descriptor(lua_State *L, parse_ctx *c)
+{
+    impex_descriptor *d = c->d;
+    if (get_string(L, c, 2, "name", "", &d->name)) return c->rc;
+    if (!d->name) { /* default: the file's base name without ".lua" */
+        const char *b = strrchr(c->relpath, '/');
+        b = b ? b + 1 : c->relpath;
+        size_t n = strlen(b);
+        if (n > 4 && strcmp(b + n - 4, ".lua") == 0) n -= 4;
+        if (!(d->name = strndup(b, n))) return oom(c);
     }
-
-    /* operation_column, empty and sentinel: how a row chooses its operation and
-     * clears a stored field. */
-    static int parse_request_keys(lua_State * L, parse_ctx * c, int idx)
-    {
-        impex_descriptor *d = c->d;
-        static const char *const empty_names[] = {"keep", "clear", NULL};
-        int empty = 0;
-        if (get_string(L, c, idx, "operation_column", "", &d->op_column)) return c->rc;
-        if (d->op_column && impex_descriptor_field(d, d->op_column, strlen(d->op_column)) >= 0)
-            return bad(c, "", "operation_column", "must not name one of the fields");
-        if (get_choice(L, c, idx, "empty", empty_names, &empty)) return c->rc;
-        d->empty_clears = empty == 1;
-        if (get_string(L, c, idx, "sentinel", "", &d->sentinel)) return c->rc;
-        if (!d->sentinel && !(d->sentinel = strdup(IMPEX_DEFAULT_SENTINEL))) return oom(c);
-        d->sentinel_len = strlen(d->sentinel);
-        return c->rc;
+    if (get_string(L, c, 2, "resource", "", &d->resource)) return c->rc;
+    if (!d->resource) return bad(c, "", "resource", "is missing");
+    if (get_string(L, c, 2, "format", "", &d->format)) return c->rc;
+    if (!d->format && !(d->format = strdup("csv"))) return oom(c);
+    if (strcmp(d->format, "csv") != 0) return bad(c, "", "format", "must be \"csv\"");
+    if (get_string(L, c, 2, "entry", "", &d->entry_glob)) return c->rc;
+    if (!d->entry_glob) {
+        size_t n = strlen(d->resource) + 5;
+        if (!(d->entry_glob = malloc(n))) return oom(c);
+        snprintf(d->entry_glob, n, "%s.csv", d->resource);
     }
+    int op = IMPEX_OP_UPSERT, strategy = IMPEX_STRATEGY_SKIP;
+    if (get_choice(L, c, 2, "operation", op_names, &op)) return c->rc;
+    if (get_choice(L, c, 2, "on_error", strategy_names, &strategy)) return c->rc;
+    d->op = (impex_op)op;
+    d->strategy = (impex_strategy)strategy;
+    d->allowed_ops = 1u << op;
+    if (get_ops(L, c, 2, &d->allowed_ops)) return c->rc;
+    if (!(d->allowed_ops & (1u << op)))
+        return bad(c, "", "operations", "must include the descriptor's own operation");
+    lua_Integer batch = 500, max_errors = 0;
+    if (get_int(L, c, 2, "batch_size", "", 1, MAX_BATCH, &batch)) return c->rc;
+    if (get_int(L, c, 2, "max_errors", "", 0, LUA_MAXINTEGER, &max_errors)) return c->rc;
+    d->batch_size = (size_t)batch;
+    d->max_errors = (uint64_t)max_errors;
+    if (get_bool(L, c, 2, "allow_extra_columns", "", &d->allow_extra_columns)) return c->rc;
+    if (parse_dialect(L, c, 2)) return c->rc;
+    if (parse_fields(L, c, 2)) return c->rc;
+    if (parse_key(L, c, 2)) return c->rc;
+    if (parse_refs(L, c, 2)) return c->rc;
+    if (get_function(L, c, 2, "validate", &d->has_validate)) return c->rc;
+    if (get_function(L, c, 2, "map", &d->has_map)) return c->rc;
+    if (parse_request_keys(L, c, 2)) return c->rc;
+    return c->rc;
+}
 
-    static int parse_descriptor(lua_State * L, parse_ctx * c)
-    {
-        impex_descriptor *d = c->d;
-        if (get_string(L, c, 2, "name", "", &d->name)) return c->rc;
-        if (!d->name) { /* default: the file's base name without ".lua" */
-            const char *b = strrchr(c->relpath, '/');
-            b = b ? b + 1 : c->relpath;
-            size_t n = strlen(b);
-            if (n > 4 && strcmp(b + n - 4, ".lua") == 0) n -= 4;
-            if (!(d->name = strndup(b, n))) return oom(c);
-        }
-        if (get_string(L, c, 2, "resource", "", &d->resource)) return c->rc;
-        if (!d->resource) return bad(c, "", "resource", "is missing");
-        if (get_string(L, c, 2, "format", "", &d->format)) return c->rc;
-        if (!d->format && !(d->format = strdup("csv"))) return oom(c);
-        if (strcmp(d->format, "csv") != 0) return bad(c, "", "format", "must be \"csv\"");
-        if (get_string(L, c, 2, "entry", "", &d->entry_glob)) return c->rc;
-        if (!d->entry_glob) {
-            size_t n = strlen(d->resource) + 5;
-            if (!(d->entry_glob = malloc(n))) return oom(c);
-            snprintf(d->entry_glob, n, "%s.csv", d->resource);
-        }
-        int op = IMPEX_OP_UPSERT, strategy = IMPEX_STRATEGY_SKIP;
-        if (get_choice(L, c, 2, "operation", op_names, &op)) return c->rc;
-        if (get_choice(L, c, 2, "on_error", strategy_names, &strategy)) return c->rc;
-        d->op = (impex_op)op;
-        d->strategy = (impex_strategy)strategy;
-        d->allowed_ops = 1u << op;
-        if (get_ops(L, c, 2, &d->allowed_ops)) return c->rc;
-        if (!(d->allowed_ops & (1u << op)))
-            return bad(c, "", "operations", "must include the descriptor's own operation");
-        lua_Integer batch = 500, max_errors = 0;
-        if (get_int(L, c, 2, "batch_size", "", 1, MAX_BATCH, &batch)) return c->rc;
-        if (get_int(L, c, 2, "max_errors", "", 0, LUA_MAXINTEGER, &max_errors)) return c->rc;
-        d->batch_size = (size_t)batch;
-        d->max_errors = (uint64_t)max_errors;
-        if (get_bool(L, c, 2, "allow_extra_columns", "", &d->allow_extra_columns)) return c->rc;
-        if (parse_dialect(L, c, 2)) return c->rc;
-        if (parse_fields(L, c, 2)) return c->rc;
-        if (parse_key(L, c, 2)) return c->rc;
-        if (parse_refs(L, c, 2)) return c->rc;
-        if (get_function(L, c, 2, "validate", &d->has_validate)) return c->rc;
-        if (get_function(L, c, 2, "map", &d->has_map)) return c->rc;
-        if (parse_request_keys(L, c, 2)) return c->rc;
-        return c->rc;
-    }
-
-    /* Entry of the protected call: (ctx, table). Results travel through ctx. */
-    static int parse_tramp(lua_State * L)
-    {
-        parse_ctx *c = lua_touserdata(L, 1);
-        if (lua_type(L, 2) != LUA_TTABLE) {
-            impex_err_set(c->err, IMPEX_EDESC, "%s: must return a table (got %s)", c->relpath,
-                          luaL_typename(L, 2));
-            c->rc = IMPEX_EDESC;
-            return 0;
-        }
-        if (check_keys(L, c, 2, c->g ? group_keys : desc_keys, 0, "")) return 0;
-        if (c->g)
-            parse_group(L, c);
-        else
-            parse_descriptor(L, c);
+/* Entry of the protected call: (ctx, table). Results travel through ctx. */
+static int parse_tramp(lua_State *L)
+{
+    parse_ctx *c = lua_touserdata(L, 1);
+    if (lua_type(L, 2) != LUA_TTABLE) {
+        impex_err_set(c->err, IMPEX_EDESC, "%s: must return a table (got %s)", c->relpath,
+                      luaL_typename(L, 2));
+        c->rc = IMPEX_EDESC;
         return 0;
     }
+    if (check_keys(L, c, 2, c->g ? group_keys : desc_keys, 0, "")) return 0;
+    if (c->g)
+        parse_group(L, c);
+    else
+        parse_descriptor(L, c);
+    return 0;
+}
 
-    /* Runs relpath and converts what it returns with parse_tramp. */
-    static int load_table(impex_lua * X, parse_ctx * c)
-    {
-        int rc = impex_lua_dofile(X, c->relpath, c->err);
-        if (rc) return rc;
-        lua_State *L = impex_lua_state(X);
-        lua_pushcfunction(L, parse_tramp);
-        lua_insert(L, -2);
-        lua_pushlightuserdata(L, c);
-        lua_insert(L, -2);
-        rc = impex_lua_pcall(X, 2, 0, c->err);
-        return rc ? rc : c->rc;
+/* Runs relpath and converts what it returns with parse_tramp. */
+static int load_table(impex_lua *X, parse_ctx *c)
+{
+    int rc = impex_lua_dofile(X, c->relpath, c->err);
+    if (rc) return rc;
+    lua_State *L = impex_lua_state(X);
+    lua_pushcfunction(L, parse_tramp);
+    lua_insert(L, -2);
+    lua_pushlightuserdata(L, c);
+    lua_insert(L, -2);
+    rc = impex_lua_pcall(X, 2, 0, c->err);
+    return rc ? rc : c->rc;
+}
+
+int impex_descriptor_load(impex_lua *L, const char *relpath, impex_descriptor **out, impex_err *err)
+{
+    *out = NULL;
+    parse_ctx c = {.relpath = relpath, .err = err};
+    if (!(c.d = calloc(1, sizeof *c.d)) || !(c.d->path = strdup(relpath))) {
+        c.rc = impex_err_set(err, IMPEX_ENOMEM, "%s: out of memory", relpath);
+        goto cleanup;
     }
-
-    int impex_descriptor_load(impex_lua * L, const char *relpath, impex_descriptor **out,
-                              impex_err *err)
-    {
-        *out = NULL;
-        parse_ctx c = {.relpath = relpath, .err = err};
-        if (!(c.d = calloc(1, sizeof *c.d)) || !(c.d->path = strdup(relpath))) {
-            c.rc = impex_err_set(err, IMPEX_ENOMEM, "%s: out of memory", relpath);
-            goto cleanup;
-        }
-        c.rc = load_table(L, &c);
-    cleanup:
-        if (c.rc) {
-            impex_descriptor_free(c.d);
-            return c.rc;
-        }
-        *out = c.d;
-        return IMPEX_OK;
+    c.rc = load_table(L, &c);
+cleanup:
+    if (c.rc) {
+        impex_descriptor_free(c.d);
+        return c.rc;
     }
+    *out = c.d;
+    return IMPEX_OK;
+}
 
-    void impex_descriptor_free(impex_descriptor * d)
-    {
-        if (!d) return;
-        for (size_t i = 0; i < d->nfields; i++) {
-            impex_field_rule *r = &d->fields[i];
-            free(r->name);
-            free(r->pattern_src);
-            free(r->multi_sep);
-            if (r->has_pattern) regfree(&r->pattern);
-            for (size_t k = 0; k < r->nenums; k++)
-                free(r->enums[k]);
-            free(r->enums);
-        }
-        free(d->fields);
-        for (size_t i = 0; i < d->nrefs; i++) {
-            free(d->refs[i].name);
-            free(d->refs[i].resource);
-            free(d->refs[i].fields);
-        }
-        free(d->refs);
-        free(d->key);
-        free(d->name);
-        free(d->path);
-        free(d->resource);
-        free(d->format);
-        free(d->entry_glob);
-        free(d->op_column);
-        free(d->sentinel);
-        free(d);
+void impex_descriptor_free(impex_descriptor *d)
+{
+    if (!d) return;
+    for (size_t i = 0; i < d->nfields; i++) {
+        impex_field_rule *r = &d->fields[i];
+        free(r->name);
+        free(r->pattern_src);
+        free(r->multi_sep);
+        if (r->has_pattern) regfree(&r->pattern);
+        for (size_t k = 0; k < r->nenums; k++)
+            free(r->enums[k]);
+        free(r->enums);
     }
-
-    int impex_descriptor_field(const impex_descriptor *d, const char *name, size_t len)
-    {
-        for (size_t i = 0; i < d->nfields; i++) {
-            const char *f = d->fields[i].name;
-            /* By length first: name is not NUL-terminated and may hold a NUL. */
-            if (f && strlen(f) == len && !memchr(name, '\0', len) && strncasecmp(f, name, len) == 0)
-                return (int)i;
-        }
-        return -1;
+    free(d->fields);
+    for (size_t i = 0; i < d->nrefs; i++) {
+        free(d->refs[i].name);
+        free(d->refs[i].resource);
+        free(d->refs[i].fields);
     }
+    free(d->refs);
+    free(d->key);
+    free(d->name);
+    free(d->path);
+    free(d->resource);
+    free(d->format);
+    free(d->entry_glob);
+    free(d->op_column);
+    free(d->sentinel);
+    free(d);
+}
 
-    int impex_descriptor_matches(const impex_descriptor *d, const char *entry_name)
-    {
-        const char *base = entry_name;
-        for (const char *p = entry_name; *p; p++)
-            if (*p == '/' || *p == '\\') base = p + 1; /* zips made on Windows may use '\\' */
-        return fnmatch(d->entry_glob, base, FNM_CASEFOLD) == 0;
+int impex_descriptor_field(const impex_descriptor *d, const char *name, size_t len)
+{
+    for (size_t i = 0; i < d->nfields; i++) {
+        const char *f = d->fields[i].name;
+        /* By length first: name is not NUL-terminated and may hold a NUL. */
+        if (f && strlen(f) == len && !memchr(name, '\0', len) && strncasecmp(f, name, len) == 0)
+            return (int)i;
     }
+    return -1;
+}
 
-    /* --- groups ------------------------------------------------------------- */
+int impex_descriptor_matches(const impex_descriptor *d, const char *entry_name)
+{
+    const char *base = entry_name;
+    for (const char *p = entry_name; *p; p++)
+        if (*p == '/' || *p == '\\') base = p + 1; /* zips made on Windows may use '\\' */
+    return fnmatch(d->entry_glob, base, FNM_CASEFOLD) == 0;
+}
 
-    typedef struct group_scan {
-        const char *want;      /* "<name>.group.lua" */
-        const char *want_path; /* "descriptors/<dir>/<name>.group.lua" for a name with a '/' */
-        char *found;           /* relpath of the match */
-        int dup;               /* found twice */
-        char *dup_path;
-        char **names; /* every group seen, for the not-found message */
-        size_t nnames, cap;
-        int rc;
-    } group_scan;
+/* --- groups ------------------------------------------------------------- */
 
-    static int add_name(group_scan * s, const char *file)
-    {
-        if (s->nnames == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 8;
-            char **p = realloc(s->names, cap * sizeof *p);
-            if (!p) return IMPEX_ENOMEM;
-            s->names = p;
-            s->cap = cap;
-        }
-        char *n = strndup(file, strlen(file) - strlen(".group.lua"));
-        if (!n) return IMPEX_ENOMEM;
-        s->names[s->nnames++] = n;
-        return IMPEX_OK;
+typedef struct group_scan {
+    const char *want;      /* "<name>.group.lua" */
+    const char *want_path; /* "descriptors/<dir>/<name>.group.lua" for a name with a '/' */
+    char *found;           /* relpath of the match */
+    int dup;               /* found twice */
+    char *dup_path;
+    char **names; /* every group seen, for the not-found message */
+    size_t nnames, cap;
+    int rc;
+} group_scan;
+
+static int add_name(group_scan *s, const char *file)
+{
+    if (s->nnames == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        char **p = realloc(s->names, cap * sizeof *p);
+        if (!p) return IMPEX_ENOMEM;
+        s->names = p;
+        s->cap = cap;
     }
+    char *n = strndup(file, strlen(file) - strlen(".group.lua"));
+    if (!n) return IMPEX_ENOMEM;
+    s->names[s->nnames++] = n;
+    return IMPEX_OK;
+}
 
-    /* Walks <root>/<rel> (nftw has no context pointer, hence opendir). */
-    static int scan_dir(const char *root, const char *rel, int depth, group_scan *s)
-    {
-        char path[PATH_MAX];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) >= sizeof path) return IMPEX_OK;
-        DIR *dir = opendir(path);
-        /* Unreadable folders hold no groups we can use; no memory is an error. */
-        if (!dir) return errno == ENOMEM ? IMPEX_ENOMEM : IMPEX_OK;
-        int rc = IMPEX_OK;
-        struct dirent *e;
-        while (!rc && (e = readdir(dir))) {
-            if (e->d_name[0] == '.') continue;
-            char child[PATH_MAX];
-            if ((size_t)snprintf(child, sizeof child, "%s/%s", rel, e->d_name) >= sizeof child)
+/* Walks <root>/<rel> (nftw has no context pointer, hence opendir). */
+static int scan_dir(const char *root, const char *rel, int depth, group_scan *s)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) >= sizeof path) return IMPEX_OK;
+    DIR *dir = opendir(path);
+    /* Unreadable folders hold no groups we can use; no memory is an error. */
+    if (!dir) return errno == ENOMEM ? IMPEX_ENOMEM : IMPEX_OK;
+    int rc = IMPEX_OK;
+    struct dirent *e;
+    while (!rc && (e = readdir(dir))) {
+        if (e->d_name[0] == '.') continue;
+        char child[PATH_MAX];
+        if ((size_t)snprintf(child, sizeof child, "%s/%s", rel, e->d_name) >= sizeof child)
+            continue;
+        int type = e->d_type;
+        if (type == DT_UNKNOWN) {
+            struct stat st;
+            char full[PATH_MAX];
+            if ((size_t)snprintf(full, sizeof full, "%s/%s", root, child) >= sizeof full ||
+                lstat(full, &st))
                 continue;
-            int type = e->d_type;
-            if (type == DT_UNKNOWN) {
-                struct stat st;
-                char full[PATH_MAX];
-                if ((size_t)snprintf(full, sizeof full, "%s/%s", root, child) >= sizeof full ||
-                    lstat(full, &st))
-                    continue;
-                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-            }
-            size_t n = strlen(e->d_name);
-            if (type == DT_DIR && depth < MAX_DEPTH) {
-                rc = scan_dir(root, child, depth + 1, s);
-            } else if (type == DT_REG && n > 10 && strcmp(e->d_name + n - 10, ".group.lua") == 0) {
-                rc = add_name(s, e->d_name);
-                if (!rc &&
-                    (s->want_path ? !strcmp(child, s->want_path) : !strcmp(e->d_name, s->want))) {
-                    if (s->found) {
-                        s->dup = 1;
-                        if (!s->dup_path && !(s->dup_path = strdup(child))) rc = IMPEX_ENOMEM;
-                    } else if (!(s->found = strdup(child))) {
-                        rc = IMPEX_ENOMEM;
-                    }
+            type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        size_t n = strlen(e->d_name);
+        if (type == DT_DIR && depth < MAX_DEPTH) {
+            rc = scan_dir(root, child, depth + 1, s);
+        } else if (type == DT_REG && n > 10 && strcmp(e->d_name + n - 10, ".group.lua") == 0) {
+            rc = add_name(s, e->d_name);
+            if (!rc &&
+                (s->want_path ? !strcmp(child, s->want_path) : !strcmp(e->d_name, s->want))) {
+                if (s->found) {
+                    s->dup = 1;
+                    if (!s->dup_path && !(s->dup_path = strdup(child))) rc = IMPEX_ENOMEM;
+                } else if (!(s->found = strdup(child))) {
+                    rc = IMPEX_ENOMEM;
                 }
             }
         }
-        closedir(dir);
-        return rc;
     }
+    closedir(dir);
+    return rc;
+}
 
-    static int cmp_str(const void *a, const void *b)
-    {
-        return strcmp(*(char *const *)a, *(char *const *)b);
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int valid_step(const char *s, size_t len)
+{
+    if (len == 0 || s[0] == '/' || s[len - 1] == '/' || strlen(s) != len) return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\\') return 0;
+        if (s[i] == '/' && s[i + 1] == '/') return 0;
+        if (s[i] == '.' && s[i + 1] == '.') return 0;
     }
+    return 1;
+}
 
-    static int valid_step(const char *s, size_t len)
-    {
-        if (len == 0 || s[0] == '/' || s[len - 1] == '/' || strlen(s) != len) return 0;
-        for (size_t i = 0; i < len; i++) {
-            if (s[i] == '\\') return 0;
-            if (s[i] == '/' && s[i + 1] == '/') return 0;
-            if (s[i] == '.' && s[i + 1] == '.') return 0;
-        }
-        return 1;
-    }
+static const struct {
+    const char *name;
+    uint64_t mult;
+} size_units[] = {
+    {"B", 1},      {"KB", 1000},         {"MB", 1000 * 1000},         {"GB", 1000 * 1000 * 1000},
+    {"KiB", 1024}, {"MiB", 1024 * 1024}, {"GiB", 1024 * 1024 * 1024},
+};
 
-    static const struct {
-        const char *name;
-        uint64_t mult;
-    } size_units[] = {
-        {"B", 1},
-        {"KB", 1000},
-        {"MB", 1000 * 1000},
-        {"GB", 1000 * 1000 * 1000},
-        {"KiB", 1024},
-        {"MiB", 1024 * 1024},
-        {"GiB", 1024 * 1024 * 1024},
-    };
-
-    /* max_upload: bytes, or "<number>[ ]<unit>" ("5 MB", "1.5GiB"). */
-    static int parse_max_upload(lua_State * L, parse_ctx * c, int idx)
-    {
-        impex_group *g = c->g;
-        static const char *what = "must be a positive number of bytes or a size such as \"5 MB\"";
-        int t = rawfield(L, idx, "max_upload");
-        int rc = IMPEX_OK;
-        if (t == LUA_TNUMBER) {
-            int isint;
-            lua_Integer v = lua_tointegerx(L, -1, &isint);
-            if (!isint || v <= 0)
-                rc = bad(c, "", "max_upload", what);
-            else
-                g->max_upload = (uint64_t)v;
-        } else if (t == LUA_TSTRING) {
-            const char *s = lua_tostring(L, -1);
-            char *end;
-            errno = 0;
-            double v = strtod(s, &end);
-            while (*end == ' ')
-                end++;
-            size_t u = 0, nu = sizeof size_units / sizeof size_units[0];
-            while (u < nu && strcasecmp(end, size_units[u].name))
-                u++;
-            /* strtod takes "inf", "nan", hex: only plain digits are sizes. */
-            int plain = s[0] >= '0' && s[0] <= '9' && !strpbrk(s, "xXnN");
-            if (!plain || errno || u == nu || !(v > 0) || v * (double)size_units[u].mult >= 1e18) {
-                rc = bad(c, "", "max_upload", what);
-            } else {
-                g->max_upload = (uint64_t)(v * (double)size_units[u].mult);
-                if (u > 0)
-                    snprintf(g->max_upload_unit, sizeof g->max_upload_unit, "%s",
-                             size_units[u].name);
-                if (!g->max_upload) rc = bad(c, "", "max_upload", what);
-            }
-        } else if (t != LUA_TNIL) {
+/* max_upload: bytes, or "<number>[ ]<unit>" ("5 MB", "1.5GiB"). */
+static int parse_max_upload(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_group *g = c->g;
+    static const char *what = "must be a positive number of bytes or a size such as \"5 MB\"";
+    int t = rawfield(L, idx, "max_upload");
+    int rc = IMPEX_OK;
+    if (t == LUA_TNUMBER) {
+        int isint;
+        lua_Integer v = lua_tointegerx(L, -1, &isint);
+        if (!isint || v <= 0)
             rc = bad(c, "", "max_upload", what);
-        }
-        lua_pop(L, 1);
-        return rc;
-    }
-
-    void impex_size_format(uint64_t bytes, const char *unit, char *out, size_t size)
-    {
-        size_t nu = sizeof size_units / sizeof size_units[0], u = 0;
-        if (unit && *unit) {
-            while (u < nu && strcmp(unit, size_units[u].name))
-                u++;
-            if (u == nu) u = 0;
-        } else {
-            while (u + 1 < 4 && bytes >= size_units[u + 1].mult)
-                u++;
-        }
-        if (u == 0) {
-            snprintf(out, size, "%llu bytes", (unsigned long long)bytes);
-            return;
-        }
-        /* One decimal, rounded up so a size over the limit never reads as the
-         * limit: 5,000,001 bytes is "5.1 MB" over "5 MB". */
-        uint64_t m = size_units[u].mult;
-        unsigned long long tenths = bytes / m * 10 + ((bytes % m) * 10 + m - 1) / m;
-        if (tenths % 10)
-            snprintf(out, size, "%llu.%llu %s", tenths / 10, tenths % 10, size_units[u].name);
         else
-            snprintf(out, size, "%llu %s", tenths / 10, size_units[u].name);
+            g->max_upload = (uint64_t)v;
+    } else if (t == LUA_TSTRING) {
+        const char *s = lua_tostring(L, -1);
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        while (*end == ' ')
+            end++;
+        size_t u = 0, nu = sizeof size_units / sizeof size_units[0];
+        while (u < nu && strcasecmp(end, size_units[u].name))
+            u++;
+        /* strtod takes "inf", "nan", hex: only plain digits are sizes. */
+        int plain = s[0] >= '0' && s[0] <= '9' && !strpbrk(s, "xXnN");
+        if (!plain || errno || u == nu || !(v > 0) || v * (double)size_units[u].mult >= 1e18) {
+            rc = bad(c, "", "max_upload", what);
+        } else {
+            g->max_upload = (uint64_t)(v * (double)size_units[u].mult);
+            if (u > 0)
+                snprintf(g->max_upload_unit, sizeof g->max_upload_unit, "%s", size_units[u].name);
+            if (!g->max_upload) rc = bad(c, "", "max_upload", what);
+        }
+    } else if (t != LUA_TNIL) {
+        rc = bad(c, "", "max_upload", what);
     }
+    lua_pop(L, 1);
+    return rc;
+}
 
-    static int parse_group(lua_State * L, parse_ctx * c)
-    {
-        impex_group *g = c->g;
-        if (get_string(L, c, 2, "description", "", &g->description)) return c->rc;
-        if (!g->description && !(g->description = strdup(""))) return oom(c);
-        int t = rawfield(L, 2, "steps");
-        size_t n = t == LUA_TTABLE ? sequence_of(L, 3, LUA_TSTRING) : 0;
-        if (n == 0) return bad(c, "", "steps", "must be a non-empty list of descriptor names");
-        if (!(g->steps = calloc(n, sizeof *g->steps))) return oom(c);
-        /* Steps without '/' are relative to the group's own folder. */
-        const char *slash = strrchr(c->relpath, '/');
-        int dirlen = (int)(slash - c->relpath);
-        for (size_t i = 0; i < n; i++) {
-            lua_rawgeti(L, 3, (lua_Integer)i + 1);
-            size_t len;
-            const char *s = lua_tolstring(L, -1, &len);
-            if (!valid_step(s, len)) {
-                c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: step '%s' is not a valid name",
-                                      c->relpath, s);
+void impex_size_format(uint64_t bytes, const char *unit, char *out, size_t size)
+{
+    size_t nu = sizeof size_units / sizeof size_units[0], u = 0;
+    if (unit && *unit) {
+        while (u < nu && strcmp(unit, size_units[u].name))
+            u++;
+        if (u == nu) u = 0;
+    } else {
+        while (u + 1 < 4 && bytes >= size_units[u + 1].mult)
+            u++;
+    }
+    if (u == 0) {
+        snprintf(out, size, "%llu bytes", (unsigned long long)bytes);
+        return;
+    }
+    /* One decimal, rounded up so a size over the limit never reads as the
+     * limit: 5,000,001 bytes is "5.1 MB" over "5 MB". */
+    uint64_t m = size_units[u].mult;
+    unsigned long long tenths = bytes / m * 10 + ((bytes % m) * 10 + m - 1) / m;
+    if (tenths % 10)
+        snprintf(out, size, "%llu.%llu %s", tenths / 10, tenths % 10, size_units[u].name);
+    else
+        snprintf(out, size, "%llu %s", tenths / 10, size_units[u].name);
+}
+
+static int parse_group(lua_State *L, parse_ctx *c)
+{
+    impex_group *g = c->g;
+    if (get_string(L, c, 2, "description", "", &g->description)) return c->rc;
+    if (!g->description && !(g->description = strdup(""))) return oom(c);
+    int t = rawfield(L, 2, "steps");
+    size_t n = t == LUA_TTABLE ? sequence_of(L, 3, LUA_TSTRING) : 0;
+    if (n == 0) return bad(c, "", "steps", "must be a non-empty list of descriptor names");
+    if (!(g->steps = calloc(n, sizeof *g->steps))) return oom(c);
+    /* Steps without '/' are relative to the group's own folder. */
+    const char *slash = strrchr(c->relpath, '/');
+    int dirlen = (int)(slash - c->relpath);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 3, (lua_Integer)i + 1);
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        if (!valid_step(s, len)) {
+            c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: step '%s' is not a valid name",
+                                  c->relpath, s);
+            return c->rc;
+        }
+        const char *ext = len > 4 && strcmp(s + len - 4, ".lua") == 0 ? "" : ".lua";
+        char rel[PATH_MAX];
+        int w = strchr(s, '/') ? snprintf(rel, sizeof rel, "descriptors/%s%s", s, ext)
+                               : snprintf(rel, sizeof rel, "%.*s/%s%s", dirlen, c->relpath, s, ext);
+        if (w < 0 || (size_t)w >= sizeof rel) return bad(c, "", "steps", "holds a name too long");
+        int missing;
+        if (c->set) { /* the job's pinned copy decides, not the disk now */
+            impex_err e2;
+            int got = impex_scriptset_get(c->set, rel, NULL, NULL, NULL, &e2);
+            if (got && got != IMPEX_ENOTFOUND) {
+                c->rc = impex_err_set(c->err, got, "%s: step '%s': %s", c->relpath, s, e2.msg);
                 return c->rc;
             }
-            const char *ext = len > 4 && strcmp(s + len - 4, ".lua") == 0 ? "" : ".lua";
-            char rel[PATH_MAX];
-            int w = strchr(s, '/')
-                        ? snprintf(rel, sizeof rel, "descriptors/%s%s", s, ext)
-                        : snprintf(rel, sizeof rel, "%.*s/%s%s", dirlen, c->relpath, s, ext);
-            if (w < 0 || (size_t)w >= sizeof rel)
-                return bad(c, "", "steps", "holds a name too long");
-            int missing;
-            if (c->set) { /* the job's pinned copy decides, not the disk now */
-                impex_err e2;
-                int got = impex_scriptset_get(c->set, rel, NULL, NULL, NULL, &e2);
-                if (got && got != IMPEX_ENOTFOUND) {
-                    c->rc = impex_err_set(c->err, got, "%s: step '%s': %s", c->relpath, s, e2.msg);
-                    return c->rc;
-                }
-                missing = got != IMPEX_OK;
-            } else {
-                char full[PATH_MAX];
-                struct stat st;
-                missing =
-                    (size_t)snprintf(full, sizeof full, "%s/%s", c->root, rel) >= sizeof full ||
-                    stat(full, &st) || !S_ISREG(st.st_mode);
-            }
-            if (missing) {
-                c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: step '%s': %s does not exist",
-                                      c->relpath, s, rel);
-                return c->rc;
-            }
-            lua_pop(L, 1);
-            if (!(g->steps[i] = strdup(rel))) return oom(c);
-            g->nsteps = i + 1;
+            missing = got != IMPEX_OK;
+        } else {
+            char full[PATH_MAX];
+            struct stat st;
+            missing = (size_t)snprintf(full, sizeof full, "%s/%s", c->root, rel) >= sizeof full ||
+                      stat(full, &st) || !S_ISREG(st.st_mode);
+        }
+        if (missing) {
+            c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: step '%s': %s does not exist",
+                                  c->relpath, s, rel);
+            return c->rc;
         }
         lua_pop(L, 1);
-        if (parse_requires(L, c)) return c->rc;
-        return parse_max_upload(L, c, 2);
+        if (!(g->steps[i] = strdup(rel))) return oom(c);
+        g->nsteps = i + 1;
     }
+    lua_pop(L, 1);
+    if (parse_requires(L, c)) return c->rc;
+    return parse_max_upload(L, c, 2);
+}
 
-    /* "requires": steps of the group (named as in steps) whose entry the file
-     * must hold; kept as descriptor paths, to compare with the plan's steps. */
-    static int parse_requires(lua_State * L, parse_ctx * c)
-    {
-        impex_group *g = c->g;
-        int t = rawfield(L, 2, "requires");
-        int k = lua_gettop(L);
-        size_t n = t == LUA_TTABLE ? sequence_of(L, k, LUA_TSTRING) : 0;
-        int empty = t == LUA_TNIL;
-        if (t == LUA_TTABLE) {
-            lua_pushnil(L);
-            empty = !lua_next(L, k);
-            lua_settop(L, k);
-        }
-        if (empty) {
-            lua_pop(L, 1);
-            return IMPEX_OK;
-        }
-        if (n == 0) return bad(c, "", "requires", "must be a list of step names");
-        if (!(g->requires = calloc(n, sizeof *g->requires)) ||
-            !(g->requires_names = calloc(n, sizeof *g->requires_names)))
-            return oom(c);
-        const char *slash = strrchr(c->relpath, '/');
-        int dirlen = (int)(slash - c->relpath);
-        for (size_t i = 0; i < n; i++) {
-            lua_rawgeti(L, k, (lua_Integer)i + 1);
-            const char *s = lua_tostring(L, -1);
-            size_t len = strlen(s);
-            const char *ext = len > 4 && strcmp(s + len - 4, ".lua") == 0 ? "" : ".lua";
-            char rel[PATH_MAX];
-            int w = strchr(s, '/')
-                        ? snprintf(rel, sizeof rel, "descriptors/%s%s", s, ext)
-                        : snprintf(rel, sizeof rel, "%.*s/%s%s", dirlen, c->relpath, s, ext);
-            int found = 0;
-            for (size_t j = 0; w > 0 && (size_t)w < sizeof rel && j < g->nsteps; j++)
-                found |= !strcmp(rel, g->steps[j]);
-            if (!found) {
-                c->rc = impex_err_set(c->err, IMPEX_EDESC,
-                                      "%s: requires '%s', which is not one of the group's steps",
-                                      c->relpath, s);
-                return c->rc;
-            }
-            if (!(g->requires[i] = strdup(rel)) || !(g->requires_names[i] = strdup(s))) {
-                free(g->requires[i]);
-                g->requires[i] = NULL;
-                return oom(c);
-            }
-            g->nrequires = i + 1;
-            lua_pop(L, 1);
-        }
+/* "requires": steps of the group (named as in steps) whose entry the file
+ * must hold; kept as descriptor paths, to compare with the plan's steps. */
+static int parse_requires(lua_State *L, parse_ctx *c)
+{
+    impex_group *g = c->g;
+    int t = rawfield(L, 2, "requires");
+    int k = lua_gettop(L);
+    size_t n = t == LUA_TTABLE ? sequence_of(L, k, LUA_TSTRING) : 0;
+    int empty = t == LUA_TNIL;
+    if (t == LUA_TTABLE) {
+        lua_pushnil(L);
+        empty = !lua_next(L, k);
+        lua_settop(L, k);
+    }
+    if (empty) {
         lua_pop(L, 1);
         return IMPEX_OK;
     }
-
-    int impex_group_load(impex_lua * L, const char *name, impex_group **out, impex_err *err)
-    {
-        *out = NULL;
-        group_scan s = {0};
-        parse_ctx c = {.err = err, .root = impex_lua_root(L), .set = impex_lua_scriptset(L)};
-        impex_buf list = {0};
-        char want[NAME_MAX + 1], want_path[PATH_MAX];
-        /* "webshop/products-update": the group file at that path below descriptors/. */
-        const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-        if (!*name || (base != name && !valid_step(name, strlen(name))) ||
-            (size_t)snprintf(want, sizeof want, "%s.group.lua", base) >= sizeof want ||
-            (size_t)snprintf(want_path, sizeof want_path, "descriptors/%s.group.lua", name) >=
-                sizeof want_path) {
-            c.rc = impex_err_set(err, IMPEX_EUSAGE, "invalid group name '%s'", name);
-            goto cleanup;
+    if (n == 0) return bad(c, "", "requires", "must be a list of step names");
+    if (!(g->requires = calloc(n, sizeof *g->requires)) ||
+        !(g->requires_names = calloc(n, sizeof *g->requires_names)))
+        return oom(c);
+    const char *slash = strrchr(c->relpath, '/');
+    int dirlen = (int)(slash - c->relpath);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, k, (lua_Integer)i + 1);
+        const char *s = lua_tostring(L, -1);
+        size_t len = strlen(s);
+        const char *ext = len > 4 && strcmp(s + len - 4, ".lua") == 0 ? "" : ".lua";
+        char rel[PATH_MAX];
+        int w = strchr(s, '/') ? snprintf(rel, sizeof rel, "descriptors/%s%s", s, ext)
+                               : snprintf(rel, sizeof rel, "%.*s/%s%s", dirlen, c->relpath, s, ext);
+        int found = 0;
+        for (size_t j = 0; w > 0 && (size_t)w < sizeof rel && j < g->nsteps; j++)
+            found |= !strcmp(rel, g->steps[j]);
+        if (!found) {
+            c->rc = impex_err_set(c->err, IMPEX_EDESC,
+                                  "%s: requires '%s', which is not one of the group's steps",
+                                  c->relpath, s);
+            return c->rc;
         }
-        s.want = want;
-        s.want_path = base != name ? want_path : NULL;
-        if (scan_dir(c.root, "descriptors", 0, &s)) {
-            c.rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        if (!s.found) {
-            if (s.nnames)
-                qsort(s.names, s.nnames, sizeof *s.names, cmp_str); /* names is NULL then */
-            for (size_t i = 0; i < s.nnames; i++) {
-                if (i && strcmp(s.names[i], s.names[i - 1]) == 0) continue;
-                if (impex_buf_puts(&list, list.len ? ", " : "") ||
-                    impex_buf_puts(&list, s.names[i])) {
-                    c.rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-                    goto cleanup;
-                }
-            }
-            c.rc = impex_err_set(err, IMPEX_ENOTFOUND, "no group '%s' (available: %s)", name,
-                                 list.len ? list.ptr : "none");
-            goto cleanup;
-        }
-        if (s.dup) {
-            c.rc = impex_err_set(err, IMPEX_EDESC, "group '%s' is defined twice: %s and %s", name,
-                                 s.found, s.dup_path);
-            goto cleanup;
-        }
-        c.relpath = s.found;
-        if (!(c.g = calloc(1, sizeof *c.g)) || !(c.g->name = strdup(name))) {
-            c.rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
-            goto cleanup;
-        }
-        c.g->path = s.found;
-        s.found = NULL;
-        c.rc = load_table(L, &c);
-    cleanup:
-        for (size_t i = 0; i < s.nnames; i++)
-            free(s.names[i]);
-        free(s.names);
-        free(s.found);
-        free(s.dup_path);
-        impex_buf_free(&list);
-        if (c.rc) {
-            impex_group_free(c.g);
-            return c.rc;
-        }
-        *out = c.g;
-        return IMPEX_OK;
-    }
-
-    void impex_group_free(impex_group * g)
-    {
-        if (!g) return;
-        for (size_t i = 0; i < g->nsteps; i++)
-            free(g->steps[i]);
-        free(g->steps);
-        for (size_t i = 0; i < g->nrequires; i++) {
+        if (!(g->requires[i] = strdup(rel)) || !(g->requires_names[i] = strdup(s))) {
             free(g->requires[i]);
-            free(g->requires_names[i]);
+            g->requires[i] = NULL;
+            return oom(c);
         }
-        free(g->requires);
-        free(g->requires_names);
-        free(g->name);
-        free(g->description);
-        free(g->path);
-        free(g);
+        g->nrequires = i + 1;
+        lua_pop(L, 1);
     }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
+
+int impex_group_load(impex_lua *L, const char *name, impex_group **out, impex_err *err)
+{
+    *out = NULL;
+    group_scan s = {0};
+    parse_ctx c = {.err = err, .root = impex_lua_root(L), .set = impex_lua_scriptset(L)};
+    impex_buf list = {0};
+    char want[NAME_MAX + 1], want_path[PATH_MAX];
+    /* "webshop/products-update": the group file at that path below descriptors/. */
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    if (!*name || (base != name && !valid_step(name, strlen(name))) ||
+        (size_t)snprintf(want, sizeof want, "%s.group.lua", base) >= sizeof want ||
+        (size_t)snprintf(want_path, sizeof want_path, "descriptors/%s.group.lua", name) >=
+            sizeof want_path) {
+        c.rc = impex_err_set(err, IMPEX_EUSAGE, "invalid group name '%s'", name);
+        goto cleanup;
+    }
+    s.want = want;
+    s.want_path = base != name ? want_path : NULL;
+    if (scan_dir(c.root, "descriptors", 0, &s)) {
+        c.rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if (!s.found) {
+        if (s.nnames) qsort(s.names, s.nnames, sizeof *s.names, cmp_str); /* names is NULL then */
+        for (size_t i = 0; i < s.nnames; i++) {
+            if (i && strcmp(s.names[i], s.names[i - 1]) == 0) continue;
+            if (impex_buf_puts(&list, list.len ? ", " : "") || impex_buf_puts(&list, s.names[i])) {
+                c.rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+                goto cleanup;
+            }
+        }
+        c.rc = impex_err_set(err, IMPEX_ENOTFOUND, "no group '%s' (available: %s)", name,
+                             list.len ? list.ptr : "none");
+        goto cleanup;
+    }
+    if (s.dup) {
+        c.rc = impex_err_set(err, IMPEX_EDESC, "group '%s' is defined twice: %s and %s", name,
+                             s.found, s.dup_path);
+        goto cleanup;
+    }
+    c.relpath = s.found;
+    if (!(c.g = calloc(1, sizeof *c.g)) || !(c.g->name = strdup(name))) {
+        c.rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    c.g->path = s.found;
+    s.found = NULL;
+    c.rc = load_table(L, &c);
+cleanup:
+    for (size_t i = 0; i < s.nnames; i++)
+        free(s.names[i]);
+    free(s.names);
+    free(s.found);
+    free(s.dup_path);
+    impex_buf_free(&list);
+    if (c.rc) {
+        impex_group_free(c.g);
+        return c.rc;
+    }
+    *out = c.g;
+    return IMPEX_OK;
+}
+
+void impex_group_free(impex_group *g)
+{
+    if (!g) return;
+    for (size_t i = 0; i < g->nsteps; i++)
+        free(g->steps[i]);
+    free(g->steps);
+    for (size_t i = 0; i < g->nrequires; i++) {
+        free(g->requires[i]);
+        free(g->requires_names[i]);
+    }
+    free(g->requires);
+    free(g->requires_names);
+    free(g->name);
+    free(g->description);
+    free(g->path);
+    free(g);
+}
