@@ -96,6 +96,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         snprintf(reason, sizeof reason, "expected %zu fields, found %zu", sc->ncols, row->nfields);
         return reject_row(r, b, s, row, -1, reason);
     }
+    if (row->reject) return reject_row(r, b, s, row, row->reject_column, row->reject);
     for (size_t f = 0; f < d->nfields; f++) {
         r->vals[f].name = d->fields[f].name;
         r->vals[f].name_len = sc->name_len[f];
