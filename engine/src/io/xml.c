@@ -69,6 +69,7 @@ typedef struct xml_reader {
     uint64_t number;  /* row number of the last row handed out (header = 1) */
     uint64_t skip_to; /* rows up to this one are skipped (resume) */
     int header_done;
+    int draining; /* the parser failed; reading what it built before the error */
     int state;
     impex_err fail;
 
@@ -369,6 +370,13 @@ static int parse_failed(xml_reader *x)
     if (x->xcode == XML_ERR_ENTITY_LOOP || x->xcode == XML_ERR_ENTITY_BOUNDARY)
         return set_fail(x, IMPEX_ELIMIT, (uint64_t)xmlTextReaderGetParserLineNumber(x->tr),
                         "entity expansion limit exceeded (%s)", x->xmsg);
+    /* libxml2's own limits (XML_PARSE_HUGE is off), worded as ours. */
+    uint64_t at = (uint64_t)x->xline;
+    if (strstr(x->xmsg, "Excessive depth"))
+        return set_fail(x, IMPEX_ELIMIT, at, "elements nested deeper than %d levels", MAX_DEPTH);
+    if (strstr(x->xmsg, "huge text node"))
+        return set_fail(x, IMPEX_ELIMIT, at, "a text over 10,000,000 bytes (column %d)", x->xcol);
+    if (!x->bytes) return set_fail(x, IMPEX_EFORMAT, 1, "the file is empty");
     if (x->xcode == XML_ERR_NO_MEMORY) {
         impex_err_clear(&x->fail);
         return impex_err_set(&x->fail, IMPEX_ENOMEM, "out of memory");
@@ -514,6 +522,17 @@ static void on_entity(xml_reader *x, int depth)
     }
 }
 
+/* After an error, whether the current element may still have been open:
+ * nodes are built in document order, so only elements on the tree's last
+ * path (no node after them or after an ancestor) can be unfinished. */
+static int open_at_error(xml_reader *x)
+{
+    for (xmlNodePtr n = xmlTextReaderCurrentNode(x->tr); n && n->type == XML_ELEMENT_NODE;
+         n = n->parent)
+        if (n->next) return 0;
+    return 1;
+}
+
 static void make_row(xml_reader *x)
 {
     for (size_t f = 0; f < x->nf; f++) {
@@ -560,6 +579,12 @@ static int xml_next(void *impl, impex_row **row, impex_err *err)
             x->state = DONE;
             return IMPEX_OK;
         }
+        if (r <= 0 && !x->draining && x->xerr && !x->io_failed) {
+            /* The parser builds ahead of what the reader hands out: the
+             * nodes parsed before the error are still to be read. */
+            x->draining = 1;
+            continue;
+        }
         if (r <= 0) {
             parse_failed(x);
             return fail(x, err);
@@ -591,6 +616,11 @@ static int xml_next(void *impl, impex_row **row, impex_err *err)
             impex_err_set(&x->fail, rc, "out of memory");
         }
         if (rc) return fail(x, err);
+        if (ended && x->draining && open_at_error(x)) {
+            x->number--; /* not a record: its end was never read */
+            parse_failed(x);
+            return fail(x, err);
+        }
         if (ended && x->number > x->skip_to) {
             make_row(x);
             *row = &x->row;
