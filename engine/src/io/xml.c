@@ -18,6 +18,11 @@
 #define MAX_DEPTH 256
 #define MAX_RECORD_STEPS 32
 #define DEFAULT_MAX_RECORD ((size_t)16 * 1024 * 1024)
+/* The parser runs ahead of the records handed out by what it was last fed;
+ * on a well-formedness error the records it completed in that stretch are
+ * not handed out (the reader gives nothing reliable after an error). Small
+ * reads keep that stretch short. */
+#define READ_PIECE 256
 /* No network, nothing loaded from outside the file (no DTD, no external
  * entity), entities left as references (no NOENT), no XML_PARSE_HUGE. */
 #define PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT | XML_PARSE_BIG_LINES)
@@ -69,7 +74,6 @@ typedef struct xml_reader {
     uint64_t number;  /* row number of the last row handed out (header = 1) */
     uint64_t skip_to; /* rows up to this one are skipped (resume) */
     int header_done;
-    int draining; /* the parser failed; reading what it built before the error */
     int state;
     impex_err fail;
 
@@ -303,6 +307,10 @@ static void on_xml_error(void *data, xmlErrorPtr e)
     xml_reader *x = data;
     if (!e || e->level < XML_ERR_ERROR || x->xerr) return;
     x->xerr = 1;
+    /* Nothing after the first error is built (a namespace error, say, is
+     * not fatal to libxml2): what the reader still hands out was parsed
+     * before it. */
+    if (e->ctxt) ((xmlParserCtxtPtr)e->ctxt)->disableSAX = 1;
     x->xcode = e->code;
     x->xline = e->line;
     x->xcol = e->int2;
@@ -316,7 +324,7 @@ static int io_read(void *ctx, char *buf, int len)
 {
     xml_reader *x = ctx;
     if (x->io_failed) return -1;
-    ssize_t n = x->rd(x->ctx, buf, (size_t)len, &x->io_err);
+    ssize_t n = x->rd(x->ctx, buf, (size_t)len < READ_PIECE ? (size_t)len : READ_PIECE, &x->io_err);
     if (n < 0) {
         x->io_failed = 1;
         return -1;
@@ -355,7 +363,7 @@ static int set_fail(xml_reader *x, int code, uint64_t line, const char *fmt, ...
     return code;
 }
 
-static int parse_failed(xml_reader *x)
+static int parse_error(xml_reader *x)
 {
     if (x->io_failed) {
         x->fail = x->io_err;
@@ -383,6 +391,15 @@ static int parse_failed(xml_reader *x)
     }
     return set_fail(x, IMPEX_EFORMAT, (uint64_t)x->xline, "not well-formed XML: %s%s", where,
                     x->xmsg);
+}
+
+/* The parser's error: located by its line only, since the parser runs
+ * ahead of the records handed out. */
+static int parse_failed(xml_reader *x)
+{
+    int rc = parse_error(x);
+    x->fail.row = 0;
+    return rc;
 }
 
 /* --- records -------------------------------------------------------------------- */
@@ -429,9 +446,12 @@ static int take_attr(xml_reader *x, size_t f)
 
 static int open_element(xml_reader *x, int d)
 {
-    if (d >= MAX_DEPTH)
-        return set_fail(x, IMPEX_ELIMIT, (uint64_t)xmlTextReaderGetParserLineNumber(x->tr),
-                        "elements nested deeper than %d levels", MAX_DEPTH);
+    if (d >= MAX_DEPTH) {
+        set_fail(x, IMPEX_ELIMIT, (uint64_t)xmlTextReaderGetParserLineNumber(x->tr),
+                 "elements nested deeper than %d levels", MAX_DEPTH);
+        x->fail.row = 0;
+        return IMPEX_ELIMIT;
+    }
     uint32_t m = 0;
     for (size_t j = 0; j < x->rec.n; j++) {
         if (x->rec.abs && j != (size_t)d) continue;
@@ -522,17 +542,6 @@ static void on_entity(xml_reader *x, int depth)
     }
 }
 
-/* After an error, whether the current element may still have been open:
- * nodes are built in document order, so only elements on the tree's last
- * path (no node after them or after an ancestor) can be unfinished. */
-static int open_at_error(xml_reader *x)
-{
-    for (xmlNodePtr n = xmlTextReaderCurrentNode(x->tr); n && n->type == XML_ELEMENT_NODE;
-         n = n->parent)
-        if (n->next) return 0;
-    return 1;
-}
-
 static void make_row(xml_reader *x)
 {
     for (size_t f = 0; f < x->nf; f++) {
@@ -579,12 +588,6 @@ static int xml_next(void *impl, impex_row **row, impex_err *err)
             x->state = DONE;
             return IMPEX_OK;
         }
-        if (r <= 0 && !x->draining && x->xerr && !x->io_failed) {
-            /* The parser builds ahead of what the reader hands out: the
-             * nodes parsed before the error are still to be read. */
-            x->draining = 1;
-            continue;
-        }
         if (r <= 0) {
             parse_failed(x);
             return fail(x, err);
@@ -616,8 +619,7 @@ static int xml_next(void *impl, impex_row **row, impex_err *err)
             impex_err_set(&x->fail, rc, "out of memory");
         }
         if (rc) return fail(x, err);
-        if (ended && x->draining && open_at_error(x)) {
-            x->number--; /* not a record: its end was never read */
+        if (x->xerr) { /* never hand out what follows an error */
             parse_failed(x);
             return fail(x, err);
         }
