@@ -208,7 +208,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$njobs" -lt 20 ]; do
     "$IMPEX" "${args[@]}" >"$WORK/run.log" 2>&1 &
     pid=$!
     tries=$((tries + 1))
-    if [ "$tries" -lt 30 ]; then
+    if [ "$tries" -lt 12 ]; then
       sleep "0.$(printf '%03d' $((RANDOM % 450 + 50)))"  # 0.05 to 0.5 s, no interpreter start
       kill -9 "$pid" 2>/dev/null || true
     fi

@@ -69,7 +69,7 @@ static const impex_xml_spec spec = {.record = "item",
 /* Reads rows after the names row into r (from index `from`). */
 static void drain(impex_reader *rd, run *r, size_t from)
 {
-    uint64_t prev = from ? r->after[from - 1].pos[0] : 1;
+    uint64_t prev = from ? r->after[from - 1].pos[1] : 1;
     r->n = from;
     r->rc = 0;
     for (;;) {
@@ -85,7 +85,7 @@ static void drain(impex_reader *rd, run *r, size_t from)
             return;
         }
         check(row->number == prev + 1 && row->nfields == 8);
-        check(row->after.pos[0] == row->number);
+        check(row->after.pos[1] == row->number);
         prev = row->number;
         uint64_t h = fnv(14695981039346656037ull, &row->number, sizeof row->number);
         h = fnv(h, &row->line, sizeof row->line);
@@ -128,12 +128,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     impex_reader_close(r1);
     impex_reader_close(r2);
     if (!r1 || !r2) return 0; /* out of memory only */
-    /* Broken input: one run may have read further; the rows agree as far as both went. */
+    /* The rows agree as far as both runs went. libxml2 2.9's push parser
+     * may fail on a valid document at some chunk boundaries (a '>' inside a
+     * DOCTYPE's quoted system id): then one run stops early, with an error. */
     size_t n = a.n < b.n ? a.n : b.n;
     for (size_t i = 0; i < n; i++)
         check(a.hash[i] == b.hash[i]);
     if (!a.rc && !b.rc && a.n < MAX_ROWS) check(a.n == b.n);
-    if (a.n < MAX_ROWS && b.n < MAX_ROWS) check(!a.rc == !b.rc);
     /* Resume after any record: the rest is the same. */
     if (a.rc || !a.n || a.n == MAX_ROWS) return 0;
     size_t k = (size_t)(a.hash[0] % a.n);

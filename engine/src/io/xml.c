@@ -556,7 +556,7 @@ static void make_row(xml_reader *x)
                          .offset = x->bytes,
                          .end = x->bytes,
                          .next_line = line,
-                         .after = {{x->number, x->bytes, line}},
+                         .after = {{x->bytes, x->number, line}},
                          .reject = x->reject[0] ? x->reject : NULL,
                          .reject_column = x->reject[0] ? x->reject_col : -1};
 }
@@ -575,7 +575,7 @@ static int xml_next(void *impl, impex_row **row, impex_err *err)
                              .number = 1,
                              .line = 1,
                              .next_line = 1,
-                             .after = {{1, 0, 1}},
+                             .after = {{0, 1, 1}},
                              .reject_column = -1};
         x->number = 1;
         *row = &x->row;
@@ -635,7 +635,7 @@ static int xml_seek(void *impl, const impex_token *t, impex_err *err)
 {
     xml_reader *x = impl;
     (void)err;
-    x->skip_to = t->pos[0];
+    x->skip_to = t->pos[1];
     return IMPEX_OK;
 }
 

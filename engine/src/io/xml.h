@@ -65,9 +65,9 @@ int impex_xml_path_check(const char *path, int is_record, const impex_xml_ns *ns
                          impex_err *err);
 
 /* Opens a reader over rd/ctx (not owned). The spec is copied.
- * Resume token: {row number of the record, bytes read when it ended, its
- * line}; seek re-parses from the start and skips records up to that row
- * without building them (header values are still picked up). */
+ * Resume token: {bytes read when the record ended, its row number, the
+ * parser's line then}; seek re-parses from the start and skips records up
+ * to that row without building them (header values are still picked up). */
 int impex_reader_open_xml(impex_read_fn rd, void *ctx, const impex_xml_spec *spec,
                           impex_reader **out, impex_err *err);
 
