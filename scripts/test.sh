@@ -43,6 +43,7 @@ for src in tests/fuzz/fuzz_*.c; do
     fuzz_csv) seeds=("$corpora/csv-spectrum/csvs" "$corpora/hostile") ;;
     fuzz_pattern | fuzz_rules | fuzz_job | fuzz_codec | fuzz_reject) seeds=("tests/fuzz/corpus/${name#fuzz_}") ;;
     fuzz_transcode) seeds=("tests/fuzz/corpus/transcode" "$corpora/hostile") ;;
+    fuzz_xml) seeds=("tests/fuzz/corpus/xml" "$corpora/hostile") ;;
     *) seeds=("$corpora/hostile") ;;
   esac
   for s in "${seeds[@]}"; do [ -d "$s" ] || { echo "no seed corpus $s for $name"; exit 1; }; done

@@ -36,6 +36,8 @@ typedef struct impex_row {
     uint64_t end;       /* byte offset just past the record and its line end */
     uint64_t next_line; /* physical line at `end` (where the next record starts) */
     impex_token after;  /* resumes with the record after this one */
+    const char *reject; /* NULL, or why the reader rejects this record (the pipeline reports it) */
+    int reject_column;  /* the column that reason concerns, -1 = the record as a whole */
 } impex_row;
 
 typedef struct impex_reader_ops {

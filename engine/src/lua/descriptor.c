@@ -27,14 +27,16 @@ static const char *const desc_keys[] = {
     "refs",       "operation_column",
     "empty",      "sentinel",
     "delimiter",  "quote",
-    "encoding",   NULL,
+    "encoding",   "record",
+    "namespaces", NULL,
 };
 
 static const char *const ref_keys[] = {"resource", "fields", "name", NULL};
 #define MAX_REF_FIELDS 16 /* key parts of a target, as for a key */
 
 static const char *const rule_keys[] = {
-    "name", "required", "type", "pattern", "min", "max", "enum", "maxlen", "multi", "escape", NULL,
+    "name", "required", "type",  "pattern", "min",  "max",
+    "enum", "maxlen",   "multi", "escape",  "path", NULL,
 };
 
 static const char *const group_keys[] = {"description", "steps", "requires", "max_upload", NULL};
@@ -706,6 +708,92 @@ static int parse_request_keys(lua_State *L, parse_ctx *c, int idx)
     return c->rc;
 }
 
+/* --- format "xml": record, namespaces, field paths ---------------------- */
+
+static int parse_namespaces(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    int t = rawfield(L, idx, "namespaces");
+    int ns = lua_gettop(L);
+    if (t == LUA_TNIL) {
+        lua_pop(L, 1);
+        return IMPEX_OK;
+    }
+    if (t != LUA_TTABLE) return bad(c, "", "namespaces", "must be a table of prefix = \"uri\"");
+    lua_pushnil(L);
+    while (lua_next(L, ns)) {
+        size_t plen, ulen;
+        const char *pre = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &plen) : NULL;
+        const char *uri = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &ulen) : NULL;
+        int ok = pre && uri && ulen && strlen(pre) == plen && strlen(uri) == ulen &&
+                 strcspn(pre, "/[]@=:'\" \t\r\n()*") == plen;
+        if (!ok) {
+            lua_pop(L, 2);
+            return bad(c, "", "namespaces",
+                       "must map prefixes (names without ':') to non-empty URIs");
+        }
+        impex_xml_ns *n = realloc(d->ns, (d->nns + 1) * sizeof *n);
+        if (!n) return oom(c);
+        d->ns = n;
+        d->ns[d->nns].prefix = strdup(pre);
+        d->ns[d->nns].uri = strdup(uri);
+        d->nns++;
+        if (!d->ns[d->nns - 1].prefix || !d->ns[d->nns - 1].uri) return oom(c);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
+
+static int check_path(parse_ctx *c, const char *where, const char *path, int is_record)
+{
+    impex_err e2;
+    impex_err_clear(&e2);
+    int rc = impex_xml_path_check(path, is_record, c->d->ns, c->d->nns, &e2);
+    if (rc == IMPEX_ENOMEM) return oom(c);
+    if (rc) c->rc = impex_err_set(c->err, IMPEX_EDESC, "%s: %s%s", c->relpath, where, e2.msg);
+    return rc ? c->rc : IMPEX_OK;
+}
+
+/* record and namespaces (format xml only), then each field's path. */
+static int parse_xml(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    int xml = !strcmp(d->format, "xml");
+    if (get_string(L, c, idx, "record", "", &d->record)) return c->rc;
+    if (parse_namespaces(L, c, idx)) return c->rc;
+    if (!xml && (d->record || d->ns))
+        return bad(c, "", d->record ? "record" : "namespaces", "only applies to format = \"xml\"");
+    if (xml && !d->record)
+        return bad(c, "", "record", "is missing (the path of the record element)");
+    if (xml && check_path(c, "record: ", d->record, 1)) return c->rc;
+    if (!(d->paths = calloc(d->nfields + 1, sizeof *d->paths))) return oom(c);
+    rawfield(L, idx, "fields");
+    int f = lua_gettop(L);
+    for (size_t i = 0; i < d->nfields; i++) {
+        lua_rawgeti(L, f, (lua_Integer)i + 1);
+        int t = LUA_TNIL;
+        if (lua_type(L, -1) == LUA_TTABLE)
+            t = rawfield(L, lua_gettop(L), "path");
+        else
+            lua_pushnil(L); /* the shorthand "Name": no path */
+        char where[64];
+        snprintf(where, sizeof where, "field '%.40s': ", d->fields[i].name);
+        if (t != LUA_TNIL && !xml) return bad(c, where, "path", "only applies to format = \"xml\"");
+        if (t != LUA_TNIL) {
+            size_t len;
+            const char *p = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+            if (!p || !len || strlen(p) != len)
+                return bad(c, where, "path", "must be a non-empty string");
+            if (!(d->paths[i] = strdup(p))) return oom(c);
+            if (check_path(c, where, p, 0)) return c->rc;
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
+
 static int parse_descriptor(lua_State *L, parse_ctx *c)
 {
     impex_descriptor *d = c->d;
@@ -721,12 +809,13 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     if (!d->resource) return bad(c, "", "resource", "is missing");
     if (get_string(L, c, 2, "format", "", &d->format)) return c->rc;
     if (!d->format && !(d->format = strdup("csv"))) return oom(c);
-    if (strcmp(d->format, "csv") != 0) return bad(c, "", "format", "must be \"csv\"");
+    if (strcmp(d->format, "csv") != 0 && strcmp(d->format, "xml") != 0)
+        return bad(c, "", "format", "must be \"csv\" or \"xml\"");
     if (get_string(L, c, 2, "entry", "", &d->entry_glob)) return c->rc;
     if (!d->entry_glob) {
         size_t n = strlen(d->resource) + 5;
         if (!(d->entry_glob = malloc(n))) return oom(c);
-        snprintf(d->entry_glob, n, "%s.csv", d->resource);
+        snprintf(d->entry_glob, n, "%s.%s", d->resource, d->format);
     }
     int op = IMPEX_OP_UPSERT, strategy = IMPEX_STRATEGY_SKIP;
     if (get_choice(L, c, 2, "operation", op_names, &op)) return c->rc;
@@ -750,6 +839,7 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     if (get_function(L, c, 2, "validate", &d->has_validate)) return c->rc;
     if (get_function(L, c, 2, "map", &d->has_map)) return c->rc;
     if (parse_request_keys(L, c, 2)) return c->rc;
+    if (parse_xml(L, c, 2)) return c->rc;
     return c->rc;
 }
 
@@ -816,6 +906,15 @@ void impex_descriptor_free(impex_descriptor *d)
             free(r->enums[k]);
         free(r->enums);
     }
+    for (size_t i = 0; d->paths && i < d->nfields; i++)
+        free(d->paths[i]);
+    free(d->paths);
+    for (size_t i = 0; i < d->nns; i++) {
+        free((char *)d->ns[i].prefix);
+        free((char *)d->ns[i].uri);
+    }
+    free(d->ns);
+    free(d->record);
     free(d->fields);
     for (size_t i = 0; i < d->nrefs; i++) {
         free(d->refs[i].name);

@@ -1,7 +1,7 @@
 /* Descriptors and import groups, loaded from Lua files into plain C data.
  *
  * A descriptor file returns a table (see README "Descriptors"):
- *   name, resource, format ("csv"), entry (glob on the zip entry's base name,
+ *   name, resource, format ("csv" or "xml"), entry (glob on the zip entry's base name,
  *   case-insensitive; default "<resource>.csv"), key (column name or list),
  *   operation ("upsert" | "insert" | "update" | "delete"), operations (the
  *   ones a request may choose instead; default: just `operation`), batch_size (500),
@@ -27,6 +27,11 @@
  *   strings), maxlen (characters), multi (true: values split on CR; a
  *   string: split on that separator), escape (one character, with a
  *   separator string: escape+separator or escape+escape stand for themselves) }.
+ * Format "xml" (io/xml.h has the path forms): record (the record element's
+ *   path, required), namespaces ({ g = "http://base.google.com/ns/1.0" };
+ *   [""] = uri for unprefixed element names), and the field rule key path
+ *   (default: the field's name as a child element; refused for csv); entry
+ *   defaults to "<resource>.xml".
  * Unknown keys in either table are errors, so typos fail loudly.
  *
  * A group file "<name>.group.lua" anywhere below descriptors/ returns
@@ -45,6 +50,7 @@
 #define IMPEX_LUA_DESCRIPTOR_H
 
 #include "core/error.h"
+#include "io/xml.h" /* impex_xml_ns */
 #include "lua/sandbox.h"
 #include "schema/schema.h" /* impex_field_rule */
 
@@ -92,6 +98,11 @@ typedef struct impex_descriptor {
     size_t sentinel_len; /* strlen(sentinel) */
     impex_ref *refs;
     size_t nrefs;
+    /* format "xml" only (NULL / 0 otherwise) */
+    char *record;     /* record path */
+    char **paths;     /* per field: its path, NULL = the name as a child element */
+    impex_xml_ns *ns; /* the namespaces table */
+    size_t nns;
 } impex_descriptor;
 
 #define IMPEX_DEFAULT_SENTINEL "~delete~"

@@ -1,4 +1,5 @@
 #include "pipeline/engine.h"
+#include "io/xml.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@ int impex_engine_open(const impex_engine_opts *o, impex_engine **out, impex_err 
     else
         impex_lua_limits_default(&e->lua_limits);
     e->group_commit = o->group_commit ? o->group_commit : 8;
+    /* libxml2's own first-use setup is not thread-safe: done once here. */
+    impex_xml_init();
     int rc = 0;
     if (!o->read_only) {
         rc = make_dir(e->data_dir, err);

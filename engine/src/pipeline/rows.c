@@ -145,6 +145,7 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         snprintf(reason, sizeof reason, "expected %zu fields, found %zu", sc->ncols, row->nfields);
         return reject_row(r, b, s, row, -1, reason);
     }
+    if (row->reject) return reject_row(r, b, s, row, row->reject_column, row->reject);
     int op = d->op, clears = 0;
     if (sc->op_col >= 0 && !row_operation(d, &row->fields[sc->op_col], &op, reason, sizeof reason))
         return reject_row(r, b, s, row, sc->op_col, reason);

@@ -1,5 +1,6 @@
 #include "core/utf8.h"
 #include "io/transcode.h"
+#include "io/xml.h"
 #include "store/reject.h"
 #include "pipeline/dialect.h"
 #include "pipeline/run.h"
@@ -167,11 +168,15 @@ int impex_steps_plan(run_ctx *r, impex_err *err)
     impex_buf missing = {0};
     for (size_t o = 0; !rc && o < g->nsteps; o++) {
         impex_descriptor *d = descs[order[o]];
+        int xml = !strcmp(d->format, "xml");
         size_t matched = 0;
         for (size_t i = 0; !rc && i < n; i++) {
-            if (used[i] || !impex_descriptor_matches(d, impex_archive_name(r->archive, i)))
+            /* An XML entry may feed several resources: every XML descriptor
+             * that matches it reads it (one step each); CSV: the first only. */
+            if ((used[i] && !(xml && used[i] == 2)) ||
+                !impex_descriptor_matches(d, impex_archive_name(r->archive, i)))
                 continue;
-            used[i] = 1;
+            used[i] = xml ? 2 : 1;
             matched++;
             if (impex_job_add_step(job, d->path, d->resource, impex_archive_name(r->archive, i), i))
                 rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
@@ -355,6 +360,30 @@ void impex_step_close(step_reader *sr)
     memset(sr, 0, sizeof *sr);
 }
 
+/* The XML reader over the step's entry, from the descriptor's paths. Its
+ * first row is the field names, so the header maps as for CSV. */
+static int open_xml(const impex_descriptor *d, step_reader *sr, impex_err *err)
+{
+    const char **names = calloc(d->nfields + 1, sizeof *names);
+    int *multi = calloc(d->nfields + 1, sizeof *multi);
+    int rc = names && multi ? IMPEX_OK : impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    for (size_t f = 0; !rc && f < d->nfields; f++) {
+        names[f] = d->fields[f].name;
+        multi[f] = d->fields[f].multi;
+    }
+    impex_xml_spec spec = {.record = d->record,
+                           .names = names,
+                           .paths = (const char *const *)d->paths,
+                           .multi = multi,
+                           .nfields = d->nfields,
+                           .ns = d->ns,
+                           .nns = d->nns};
+    if (!rc) rc = impex_reader_open_xml(impex_readahead_read, sr->ra, &spec, &sr->reader, err);
+    free(names);
+    free(multi);
+    return rc;
+}
+
 /* Opens step s's entry and reads and maps its header. */
 int impex_step_open(run_ctx *r, size_t s, step_reader *sr, impex_err *err)
 {
@@ -367,9 +396,13 @@ int impex_step_open(run_ctx *r, size_t s, step_reader *sr, impex_err *err)
     sc->delimiter = copts.delimiter;
     int rc = impex_archive_open_entry(r->archive, sc->archive_index, &sr->entry, err);
     if (!rc) rc = impex_readahead_open(impex_entry_read, sr->entry, 0, &sr->ra, err);
-    /* The reader owns tc (and closes it when it cannot open). */
-    if (!rc) rc = impex_transcode_open(impex_readahead_read, sr->ra, sc->encoding, &tc, err);
-    if (!rc) rc = impex_reader_open_transcoded(tc, &copts, &sr->reader, err);
+    if (!rc && !strcmp(sc->d->format, "xml")) {
+        rc = open_xml(sc->d, sr, err);
+    } else if (!rc) {
+        /* The reader owns tc (and closes it when it cannot open). */
+        rc = impex_transcode_open(impex_readahead_read, sr->ra, sc->encoding, &tc, err);
+        if (!rc) rc = impex_reader_open_transcoded(tc, &copts, &sr->reader, err);
+    }
     if (!rc) rc = impex_reader_next(sr->reader, &hdr, err);
     if (tc && sr->reader) sc->encoding = (int)impex_transcode_encoding(tc);
     if (!rc && !hdr)
@@ -511,8 +544,11 @@ nomem:
 void impex_locate(char *dst, size_t size, const char *entry, const step_ctx *sc, const impex_err *e)
 {
     char where[256] = "";
+    /* XML: "record N" counts record elements (row N+1, after the names row). */
+    int xml = sc && sc->d && !strcmp(sc->d->format, "xml");
     if (e->row && e->line)
-        snprintf(where, sizeof where, " row %llu (line %llu)", (unsigned long long)e->row,
+        snprintf(where, sizeof where, " %s %llu (line %llu)", xml ? "record" : "row",
+                 (unsigned long long)(e->row - (uint64_t)(xml && e->row > 1)),
                  (unsigned long long)e->line);
     else if (e->line)
         snprintf(where, sizeof where, " line %llu", (unsigned long long)e->line);

@@ -1,0 +1,4 @@
+return {
+  description = "XML tests: a path in a csv descriptor",
+  steps = { "bad-path" },
+}

@@ -1,0 +1,4 @@
+return {
+  description = "XML tests: an undeclared prefix",
+  steps = { "bad-prefix" },
+}

@@ -1,0 +1,4 @@
+return {
+  description = "XML tests: bmecat",
+  steps = { "articles", "groupmap" },
+}

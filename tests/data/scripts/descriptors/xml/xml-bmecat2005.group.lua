@@ -1,0 +1,4 @@
+return {
+  description = "XML tests: BMEcat 2005, default namespace",
+  steps = { "products2005" },
+}

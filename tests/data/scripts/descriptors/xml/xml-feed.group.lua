@@ -1,0 +1,4 @@
+return {
+  description = "XML tests: feed",
+  steps = { "feed" },
+}

@@ -1,0 +1,4 @@
+return {
+  description = "XML tests: hostile",
+  steps = { "hostile" },
+}

@@ -1,0 +1,4 @@
+return {
+  description = "XML tests: twin-csv",
+  steps = { "articles_csv" },
+}
