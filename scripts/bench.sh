@@ -237,3 +237,6 @@ done
 
 printf '\n%-9s %-34s %10s %-4s %-10s %s\n' rows target measured "" limit result
 printf '%s\n' "${summary[@]}"
+
+# The whole catalog group (29 resources, references checked) against sqlite3.
+[ "${BENCH_CATALOG:-1}" == 0 ] || scripts/bench-catalog.sh ${BENCH_CATALOG_PRODUCTS:-1000000}
