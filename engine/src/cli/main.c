@@ -12,6 +12,7 @@ static const char usage[] =
     "commands:\n"
     "  import --group NAME FILE [--strategy skip|strict] [--max-errors N]\n"
     "         [--operation OP] [--batch-size N] [--json]\n"
+    "         [--delete-omitted RESOURCE|all]... [--context part=value,...]\n"
     "                                        import a zip (or a bare .csv) in the foreground\n"
     "  resume [ID] [--json]                  continue every interrupted job, or one\n"
     "  jobs [--json]                         list the tenant's jobs\n"

@@ -7,7 +7,14 @@
  *   ones a request may choose instead; default: just `operation`), batch_size (500),
  *   on_error ("skip" | "strict"), max_errors (0 = no limit),
  *   allow_extra_columns (false), fields (ordered list of rules),
- *   validate(row) and map(row, existing) (optional functions).
+ *   validate(row) and map(row, existing) (optional functions),
+ *   accumulate (false: a key seen again in the same job is rejected naming
+ *   the first row; true: every row applies, in order), delete_omitted
+ *   (false; true: after the job, records of the resource in the job's
+ *   catalog context that it did not hold are deleted), context (table of
+ *   part = field name, parts masterCatalog, catalog, locale, currency, site;
+ *   the field `import --context` fills), context_required (refuse to run
+ *   without an override of every mapped part).
  * A field rule: { "Name" or name = "Name", required, type ("string", "int",
  *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
  *   whole value), min, max (numbers, for int/decimal), enum (list of
@@ -21,6 +28,7 @@
 #ifndef IMPEX_LUA_DESCRIPTOR_H
 #define IMPEX_LUA_DESCRIPTOR_H
 
+#include "core/context.h"
 #include "core/error.h"
 #include "lua/sandbox.h"
 #include "schema/schema.h" /* impex_field_rule */
@@ -53,6 +61,10 @@ typedef struct impex_descriptor {
     size_t *key; /* indexes into fields */
     size_t nkey;
     int has_validate, has_map;
+    int accumulate; /* rows with the same key in one job all apply (else: duplicates rejected) */
+    int delete_omitted;   /* after the job, delete the resource's records it did not hold */
+    int context_required; /* refuse to run without an override of the mapped parts */
+    int context[IMPEX_CONTEXT_PARTS]; /* field index carrying each context part, or -1 */
 } impex_descriptor;
 
 /* Loads relpath (relative to the scripts root) with L. IMPEX_ESCRIPT for a

@@ -17,6 +17,7 @@ typedef struct impex_item {
     size_t key_off, key_len;
     size_t rec_off, rec_len;
     size_t fields_off, fields_len; /* original fields (impex_reject_encode_fields), or 0 bytes */
+    size_t ctx_off, ctx_len;       /* context values for deleteOmitted's scope, or 0 bytes */
 } impex_item;
 
 /* One rejected row, as an encoded reject (pipeline/reject.h) in batch->data. */

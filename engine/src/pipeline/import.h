@@ -28,6 +28,9 @@ typedef struct impex_import_opts {
     const char *operation; /* "upsert" | "insert" | "update" | "delete" | NULL = the descriptors' */
     uint64_t max_errors;   /* 0 = the descriptors' */
     uint64_t batch_size;   /* 0 = the descriptors'; at most 100,000 */
+    const char *const *delete_omitted; /* resources to sweep after the import, or "all" */
+    size_t ndelete_omitted;
+    const char *context; /* contextOverride: "masterCatalog=Master,locale=en-US" or NULL */
 } impex_import_opts;
 
 /* The lock that gives one process the right to run a job. */

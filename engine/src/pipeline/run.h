@@ -31,6 +31,7 @@ typedef struct step_ctx {
     size_t *name_len;     /* strlen of each field name, computed once */
     impex_dict *dict;     /* the resource's field dictionary (read-only while the run goes) */
     uint32_t *ids;        /* each field's number in dict */
+    int want_context;     /* rows carry their context values (deleteOmitted's scope) */
 } step_ctx;
 
 /* One run of one job, as the parsing side holds it. */
