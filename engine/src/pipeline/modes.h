@@ -25,7 +25,7 @@
 #define IMPEX_SWEEP_BATCH 500
 #define IMPEX_SWEEP_VISIT 20000
 /* Seen keys deleted per commit when a job's keys are cleared. */
-#define IMPEX_SEEN_CLEAR_BATCH 20000
+#define IMPEX_SEEN_CLEAR_BATCH 100000
 
 static inline uint32_t impex_seen_keys_set(size_t first_step)
 {
