@@ -33,6 +33,12 @@ printf 'Catalog,Code,Name\nN,P1,n1\nN,P1,n1\n' >"$WORK/items-dup.csv"
 run_impex 3 import --group items "$WORK/items-dup.csv" --delete-omitted all --json
 expect_eq "duplicate: nothing deleted" "0 1" "$(jq -r '"\(.deleted) \(.rejected)"' <<<"$OUT")"
 
+# A header alone deletes nothing.
+printf 'Catalog,Code,Name\n' >"$WORK/items-empty.csv"
+run_impex 0 import --group items "$WORK/items-empty.csv" --delete-omitted Items --json
+expect_eq "empty file: nothing deleted" "0 M/P1 M/P3 N/P1 N/P2" "$(jq -r .deleted <<<"$OUT") $(codes)"
+expect_contains "empty file: said so" "deleteOmitted for Items skipped: the job held no rows of Items" "$(jq -r '.messages | join("\n")' <<<"$OUT")"
+
 # `all`, and the descriptor's own delete_omitted = true.
 printf 'Catalog,Code,Name\nN,P2,n2\n' >"$WORK/items-n.csv"
 run_impex 0 import --group items "$WORK/items-n.csv" --delete-omitted all --json
@@ -45,7 +51,7 @@ expect_eq "descriptor key: M/P1 deleted" "1 M/P3 N/P2" "$(jq -r .deleted <<<"$OU
 run_impex 2 import --group items "$WORK/items-m.csv" --delete-omitted Products
 expect_contains "unknown resource" "--delete-omitted Products: group 'items' imports no Products (it imports: Items)" "$ERR"
 run_impex 0 jobs --json
-expect_eq "no job created" 6 "$(jq -r 'length' <<<"$OUT")"
+expect_eq "no job created" 7 "$(jq -r 'length' <<<"$OUT")"
 
 # Seen keys are gone once jobs are final.
 run_impex 0 verify

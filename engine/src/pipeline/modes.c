@@ -214,10 +214,11 @@ static int sweep_batch(impex_engine *e, impex_job *job, impex_descriptor *const 
                        int *finished, impex_err *err)
 {
     size_t s = job->cp.step, last = s;
-    uint64_t rejected = 0, deleted = 0;
+    uint64_t rejected = 0, deleted = 0, rows = 0;
     for (size_t i = s; i < job->nsteps; i++)
         if (!strcmp(job->steps[i].resource, job->steps[s].resource)) {
             rejected += job->steps[i].counts.rejected;
+            rows += job->steps[i].counts.rows;
             last = i;
         }
     impex_txn *txn = NULL;
@@ -238,6 +239,11 @@ static int sweep_batch(impex_engine *e, impex_job *job, impex_descriptor *const 
                               "half-valid file must not delete the other half",
                               job->steps[s].resource, (unsigned long long)rejected,
                               job->steps[s].resource))
+            rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    } else if (!rows) {
+        /* A header alone is more likely a broken export than "delete everything". */
+        if (impex_job_message(job, "deleteOmitted for %s skipped: the job held no rows of %s",
+                              job->steps[s].resource, job->steps[s].resource))
             rc = impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     } else {
         rc = impex_record_sweep(txn, job->steps[s].resource, job->tenant,
