@@ -320,13 +320,18 @@ static int modes_json(const impex_job *j, json_t *root, json_t *cp)
     for (size_t i = 0; !bad && i < IMPEX_CONTEXT_PARTS; i++)
         if (j->context[i])
             bad = json_object_set_new(ctx, impex_context_name(i), text(j->context[i]));
-    if (!bad && json_object_size(ctx) == 0) {
+    if (bad) {
+        json_decref(del);
+        json_decref(ctx);
+        return 1;
+    }
+    if (json_object_size(ctx) == 0) {
         json_decref(ctx);
         ctx = json_null();
     }
-    bad = bad || json_object_set_new(root, "deleteOmitted", del) ||
-          json_object_set_new(root, "contextOverride", ctx);
-    del = ctx = NULL;
+    /* set_new takes each value, also when it fails */
+    bad = json_object_set_new(root, "deleteOmitted", del);
+    bad = json_object_set_new(root, "contextOverride", ctx) || bad;
     if (!bad && j->cp.phase == IMPEX_PHASE_SWEEP) {
         char hex[2 * sizeof j->sweep_after + 1];
         for (size_t i = 0; i < j->sweep_after_len; i++)
@@ -334,8 +339,6 @@ static int modes_json(const impex_job *j, json_t *root, json_t *cp)
         hex[2 * j->sweep_after_len] = '\0';
         bad = json_object_set_new(cp, "sweepAfter", json_string(hex));
     }
-    json_decref(del);
-    json_decref(ctx);
     return bad;
 }
 
