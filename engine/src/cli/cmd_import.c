@@ -193,7 +193,10 @@ int cmd_import(cli *c)
     impex_import_opts o = {.tenant = c->tenant};
     const char *file = NULL;
     const char **del = calloc((size_t)c->argc + 1, sizeof *del);
-    if (!del) return EXIT_ENGINE;
+    if (!del) {
+        fprintf(stderr, "impex: out of memory\n");
+        return EXIT_ENGINE;
+    }
     o.delete_omitted = del;
     for (int i = 0; i < c->argc; i++) {
         const char *a = c->argv[i];
