@@ -138,22 +138,22 @@ done:
 int impex_modes_context_missing(const impex_descriptor *d, const impex_job *job, impex_buf *msg)
 {
     if (!d->context_required) return 0;
-    size_t start = msg->len, missing = 0;
+    size_t missing = 0;
+    int bad = 0;
     for (size_t k = 0; k < IMPEX_CONTEXT_PARTS; k++) {
         if (d->context[k] < 0 || job->context[k]) continue;
-        if (!missing++ && impex_buf_printf(msg, "%s%s needs a contextOverride with ",
-                                           msg->len ? "; " : "", d->resource))
-            return 1;
-        impex_buf_printf(msg, "%s%s", missing > 1 ? ", " : "", impex_context_name(k));
+        if (!missing++)
+            bad |= impex_buf_printf(msg, "%s%s needs a contextOverride with ", msg->len ? "; " : "",
+                                    d->resource);
+        bad |= impex_buf_printf(msg, "%s%s", missing > 1 ? ", " : "", impex_context_name(k));
     }
     if (!missing) return 0;
-    impex_buf_puts(msg, " (import --context ");
+    bad |= impex_buf_puts(msg, " (import --context ");
     for (size_t k = 0, n = 0; k < IMPEX_CONTEXT_PARTS; k++)
         if (d->context[k] >= 0 && !job->context[k])
-            impex_buf_printf(msg, "%s%s=…", n++ ? "," : "", impex_context_name(k));
-    impex_buf_puts(msg, ")");
-    (void)start;
-    return 1;
+            bad |= impex_buf_printf(msg, "%s%s=…", n++ ? "," : "", impex_context_name(k));
+    bad |= impex_buf_puts(msg, ")");
+    return bad ? -1 : 1;
 }
 
 /* --- the sweep --------------------------------------------------------------------------- */

@@ -53,7 +53,7 @@ int impex_modes_context_tuple(const impex_descriptor *d, const impex_slice *part
  * deleteOmitted resources checked against the group (IMPEX_EUSAGE). */
 int impex_modes_setup(impex_engine *e, const impex_import_opts *o, impex_job *job, impex_err *err);
 /* When d requires a context the job's override does not give: writes why
- * into msg and returns 1. */
+ * into msg and returns 1 (-1 when out of memory). */
 int impex_modes_context_missing(const impex_descriptor *d, const impex_job *job, impex_buf *msg);
 
 /* Runs the sweep phase from the job's checkpoint to the end (the job is

@@ -317,8 +317,9 @@ int impex_steps_prepare(run_ctx *r, impex_buf *msg)
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
         r->descs[s] = sc->d;
-        if (impex_modes_context_missing(sc->d, job, msg))
-            return IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
+        int missing = impex_modes_context_missing(sc->d, job, msg);
+        if (missing < 0) goto nomem;
+        if (missing) return IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
         if (job->operation) {
             /* A request may choose another operation only among those the
              * descriptor allows; refused before anything is written. */
