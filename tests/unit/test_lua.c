@@ -739,6 +739,10 @@ static void test_descriptor_errors(void **state)
         {"pattern", "field 'B': 'pattern' is not a valid regex"},
         {"stacked", "field 'B': 'pattern' repeats a repetition ('[0-9]+*')"},
         {"not_table", "must return a table (got string)"},
+        {"context_part", "context: 'shop' is not one of masterCatalog, catalog, locale"},
+        {"context_field", "context: 'locale' must name one of the fields"},
+        {"context_required", "'context_required' needs a context table"},
+        {"accumulate", "'accumulate' must be true or false"},
     };
     fixture *f = *state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

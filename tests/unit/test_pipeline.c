@@ -350,7 +350,8 @@ static void test_writer_commits_batches_and_checkpoint(void **state)
                           .fields = fields,
                           .nfields = 2,
                           .key = &key,
-                          .nkey = 1};
+                          .nkey = 1,
+                          .accumulate = 1}; /* A comes twice: the second overlays */
     impex_descriptor *descs[1] = {&d};
     impex_job *job;
     assert_int_equal(impex_job_new(1, "t1", "g", "f.csv", &job), 0);

@@ -1214,6 +1214,101 @@ static void test_reject_page(void **state)
     impex_store_close(s);
 }
 
+static int drop_odd(void *ctx, impex_slice key, impex_slice val, int *del)
+{
+    (void)ctx;
+    (void)val;
+    *del = (key.ptr[key.len - 1] - '0') % 2;
+    return 0;
+}
+
+static void test_seen_and_sweep(void **state)
+{
+    fixture *f = *state;
+    impex_store *s = open_store(f->store, 0);
+    impex_err err;
+    impex_seen_writer *w;
+    uint64_t row = 0, job = 0;
+    impex_txn *t = begin(s, 1);
+    assert_int_equal(impex_seen_writer_open(t, &w, &err), 0);
+    /* in order (appending), then out of order, then a key seen before */
+    assert_int_equal(impex_seen_add(w, 7, 1, S("a"), 2, &row, &err), 0);
+    assert_int_equal(impex_seen_add(w, 7, 1, S("c"), 3, &row, &err), 0);
+    assert_int_equal(impex_seen_add(w, 7, 1, S("b"), 4, &row, &err), 0);
+    assert_int_equal(impex_seen_add(w, 7, 1, S("a"), 9, &row, &err), IMPEX_EEXISTS);
+    assert_int_equal(row, 2);
+    /* another set and another job keep their own keys */
+    assert_int_equal(impex_seen_add(w, 7, 3, S("a"), 5, &row, &err), 0);
+    assert_int_equal(impex_seen_add(w, 9, 1, S("a"), 6, &row, &err), 0);
+    assert_int_equal(impex_seen_add(w, 7, 1, S("d"), 8, &row, &err), 0);
+    assert_int_equal(impex_seen_undo(w, &err), 0); /* d's row was rejected after all */
+    impex_seen_writer_close(w);
+    commit(t);
+
+    t = begin(s, 0);
+    assert_int_equal(impex_seen_get(t, 7, 1, S("b"), &row, &err), 0);
+    assert_int_equal(row, 4);
+    assert_int_equal(impex_seen_get(t, 7, 3, S("a"), &row, &err), 0);
+    assert_int_equal(row, 5);
+    assert_int_equal(impex_seen_get(t, 7, 1, S("d"), &row, &err), IMPEX_ENOTFOUND);
+    assert_int_equal(impex_seen_get(t, 8, 1, S("a"), &row, &err), IMPEX_ENOTFOUND);
+    assert_int_equal(impex_seen_next_job(t, 0, &job, &err), 0);
+    assert_int_equal(job, 7);
+    assert_int_equal(impex_seen_next_job(t, 8, &job, &err), 0);
+    assert_int_equal(job, 9);
+    assert_int_equal(impex_seen_next_job(t, 10, &job, &err), IMPEX_ENOTFOUND);
+    impex_txn_abort(t);
+
+    /* cleared in bounded steps, other jobs untouched */
+    int done = 0, rounds = 0;
+    while (!done) {
+        t = begin(s, 1);
+        assert_int_equal(impex_seen_clear(t, 7, 2, &done, &err), 0);
+        commit(t);
+        rounds++;
+    }
+    assert_int_equal(rounds, 2);
+    t = begin(s, 0);
+    assert_int_equal(impex_seen_next_job(t, 0, &job, &err), 0);
+    assert_int_equal(job, 9);
+    impex_txn_abort(t);
+
+    /* the sweep: deletes what cb marks, at most max_del a call, resumable by key */
+    assert_int_equal(impex_store_ensure_resource(s, "Res", &err), 0);
+    t = begin(s, 1);
+    for (int i = 0; i < 10; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "k%d", i);
+        assert_int_equal(impex_record_put(t, "Res", "t1", S(k), S("v"), &err), 0);
+    }
+    assert_int_equal(impex_record_put(t, "Res", "t2", S("k1"), S("v"), &err), 0);
+    commit(t);
+    impex_buf last = {0}, after = {0};
+    uint64_t deleted = 0, total = 0;
+    done = 0;
+    for (rounds = 0; !done; rounds++) {
+        t = begin(s, 1);
+        assert_int_equal(impex_record_sweep(t, "Res", "t1", (impex_slice){after.ptr, after.len},
+                                            100, 2, drop_odd, NULL, &last, &done, &deleted, &err),
+                         0);
+        commit(t);
+        total += deleted;
+        impex_buf_reset(&after);
+        impex_buf_append(&after, last.ptr, last.len);
+    }
+    assert_int_equal(total, 5);
+    assert_int_equal(rounds, 3);
+    t = begin(s, 0);
+    const char *want[] = {"k0=v", "k2=v", "k4=v", "k6=v", "k8=v"};
+    assert_items(scan(t, "Res", "t1"), 5, want);
+    const char *other[] = {"k1=v"};
+    assert_items(scan(t, "Res", "t2"), 1, other);
+    impex_txn_abort(t);
+    impex_buf_free(&last);
+    impex_buf_free(&after);
+    impex_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1235,6 +1330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_walk_and_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reject_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seen_and_sweep, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

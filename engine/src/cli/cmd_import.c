@@ -192,6 +192,12 @@ int cmd_import(cli *c)
 {
     impex_import_opts o = {.tenant = c->tenant};
     const char *file = NULL;
+    const char **del = calloc((size_t)c->argc + 1, sizeof *del);
+    if (!del) {
+        fprintf(stderr, "impex: out of memory\n");
+        return EXIT_ENGINE;
+    }
+    o.delete_omitted = del;
     for (int i = 0; i < c->argc; i++) {
         const char *a = c->argv[i];
         int has_value = i + 1 < c->argc;
@@ -211,6 +217,10 @@ int cmd_import(cli *c)
             if (cli_parse_u64(c->argv[++i], &o.max_errors)) goto usage;
         } else if (!strcmp(a, "--batch-size") && has_value) {
             if (cli_parse_u64(c->argv[++i], &o.batch_size) || o.batch_size == 0) goto usage;
+        } else if (!strcmp(a, "--delete-omitted") && has_value) {
+            del[o.ndelete_omitted++] = c->argv[++i];
+        } else if (!strcmp(a, "--context") && has_value && !o.context) {
+            o.context = c->argv[++i];
         } else if (a[0] == '-' || file)
             goto usage;
         else
@@ -218,12 +228,16 @@ int cmd_import(cli *c)
     }
     if (!o.group || !file) goto usage;
     impex_engine *e;
-    if (cli_open(c, &e)) return EXIT_ENGINE;
+    if (cli_open(c, &e)) {
+        free(del);
+        return EXIT_ENGINE;
+    }
     impex_err err;
     impex_err_clear(&err);
     uint64_t id;
     impex_job_lock *lock = NULL;
     int rc = impex_import_create(e, &o, file, &id, &lock, &err);
+    free(del);
     if (rc) {
         fprintf(stderr, "impex: %s\n", err.msg);
         impex_engine_close(e);
@@ -234,10 +248,11 @@ int cmd_import(cli *c)
     impex_engine_close(e);
     return status;
 usage:
+    free(del);
     fprintf(stderr, "usage: impex import --group NAME FILE [--strategy skip|strict] "
                     "[--operation upsert|insert|update|delete] [--max-errors N] [--batch-size N] "
                     "[--delimiter C|comma|semicolon|tab|pipe] [--quote C] [--encoding E] "
-                    "[--json]\n");
+                    "[--delete-omitted RESOURCE|all]... [--context part=value,...] [--json]\n");
     return EXIT_USAGE;
 }
 

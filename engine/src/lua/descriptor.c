@@ -17,18 +17,34 @@
 #define MAX_DEPTH 32 /* folder depth searched for groups */
 
 static const char *const desc_keys[] = {
-    "name",       "resource",
-    "format",     "entry",
-    "key",        "operation",
-    "batch_size", "on_error",
-    "max_errors", "allow_extra_columns",
-    "fields",     "validate",
-    "map",        "operations",
-    "refs",       "operation_column",
-    "empty",      "sentinel",
-    "delimiter",  "quote",
-    "encoding",   "record",
-    "namespaces", NULL,
+    "name",
+    "resource",
+    "format",
+    "entry",
+    "key",
+    "operation",
+    "batch_size",
+    "on_error",
+    "max_errors",
+    "allow_extra_columns",
+    "fields",
+    "validate",
+    "map",
+    "operations",
+    "refs",
+    "operation_column",
+    "empty",
+    "sentinel",
+    "delimiter",
+    "quote",
+    "encoding",
+    "record",
+    "namespaces",
+    "accumulate",
+    "delete_omitted",
+    "context",
+    "context_required",
+    NULL,
 };
 
 static const char *const ref_keys[] = {"resource", "fields", "name", NULL};
@@ -794,6 +810,43 @@ static int parse_xml(lua_State *L, parse_ctx *c, int idx)
     return IMPEX_OK;
 }
 
+/* "context": which field carries which part of the catalog context. */
+static int parse_context(lua_State *L, parse_ctx *c, int idx)
+{
+    impex_descriptor *d = c->d;
+    for (size_t i = 0; i < IMPEX_CONTEXT_PARTS; i++)
+        d->context[i] = -1;
+    int t = rawfield(L, idx, "context");
+    int tab = lua_gettop(L);
+    if (t == LUA_TNIL) {
+        lua_pop(L, 1);
+        return d->context_required ? bad(c, "", "context_required", "needs a context table")
+                                   : IMPEX_OK;
+    }
+    if (t != LUA_TTABLE) return bad(c, "", "context", "must be a table of part = field name");
+    lua_pushnil(L);
+    while (lua_next(L, tab)) {
+        const char *part = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        int k = impex_context_index(part);
+        size_t len = 0;
+        const char *field = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        int f = field ? impex_descriptor_field(d, field, len) : -1;
+        lua_pop(L, 1);
+        if (k < 0) {
+            lua_pop(L, 1);
+            return bad(c, "context: ", part ? part : "?",
+                       "is not one of masterCatalog, catalog, locale, currency, site");
+        }
+        if (f < 0) {
+            lua_pop(L, 1);
+            return bad(c, "context: ", part, "must name one of the fields");
+        }
+        d->context[k] = f;
+    }
+    lua_pop(L, 1);
+    return IMPEX_OK;
+}
+
 static int parse_descriptor(lua_State *L, parse_ctx *c)
 {
     impex_descriptor *d = c->d;
@@ -840,6 +893,10 @@ static int parse_descriptor(lua_State *L, parse_ctx *c)
     if (get_function(L, c, 2, "map", &d->has_map)) return c->rc;
     if (parse_request_keys(L, c, 2)) return c->rc;
     if (parse_xml(L, c, 2)) return c->rc;
+    if (get_bool(L, c, 2, "accumulate", "", &d->accumulate)) return c->rc;
+    if (get_bool(L, c, 2, "delete_omitted", "", &d->delete_omitted)) return c->rc;
+    if (get_bool(L, c, 2, "context_required", "", &d->context_required)) return c->rc;
+    if (parse_context(L, c, 2)) return c->rc;
     return c->rc;
 }
 

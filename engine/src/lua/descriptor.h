@@ -20,7 +20,14 @@
  *   { { resource = "ProductTypes", fields = { "MasterCatalogName",
  *   "ProductType" }, name = "type" }, ... }: fields are this descriptor's
  *   own fields giving the target's key parts in the target's key order;
- *   name (default: the resource) is what rejections call it).
+ *   name (default: the resource) is what rejections call it),
+ *   accumulate (false: a key seen again in the same job is rejected naming
+ *   the first row; true: every row applies, in order), delete_omitted
+ *   (false; true: after the job, records of the resource in the job's
+ *   catalog context that it did not hold are deleted), context (table of
+ *   part = field name, parts masterCatalog, catalog, locale, currency, site;
+ *   the field `import --context` fills), context_required (refuse to run
+ *   without an override of every mapped part).
  * A field rule: { "Name" or name = "Name", required, type ("string", "int",
  *   "decimal", "bool", "date", "datetime"), pattern (POSIX extended regex,
  *   whole value), min, max (numbers, for int/decimal), enum (list of
@@ -49,6 +56,7 @@
 #ifndef IMPEX_LUA_DESCRIPTOR_H
 #define IMPEX_LUA_DESCRIPTOR_H
 
+#include "core/context.h"
 #include "core/error.h"
 #include "io/xml.h" /* impex_xml_ns */
 #include "lua/sandbox.h"
@@ -103,6 +111,10 @@ typedef struct impex_descriptor {
     char **paths;     /* per field: its path, NULL = the name as a child element */
     impex_xml_ns *ns; /* the namespaces table */
     size_t nns;
+    int accumulate; /* rows with the same key in one job all apply (else: duplicates rejected) */
+    int delete_omitted;   /* after the job, delete the resource's records it did not hold */
+    int context_required; /* refuse to run without an override of the mapped parts */
+    int context[IMPEX_CONTEXT_PARTS]; /* field index carrying each context part, or -1 */
 } impex_descriptor;
 
 #define IMPEX_DEFAULT_SENTINEL "~delete~"

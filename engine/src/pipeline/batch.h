@@ -20,6 +20,7 @@ typedef struct impex_item {
     unsigned char op;              /* the row's impex_op (its operation column, else the job's) */
     unsigned char clears;          /* the record holds clear markers (NULL values) */
     size_t refs_off, refs_len;     /* target keys of the descriptor's refs (impex_refs_encode) */
+    size_t ctx_off, ctx_len;       /* context values for deleteOmitted's scope, or 0 bytes */
 } impex_item;
 
 /* One rejected row, as an encoded reject (pipeline/reject.h) in batch->data. */

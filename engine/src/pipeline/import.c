@@ -2,6 +2,7 @@
 #include "core/utf8.h"
 #include "pipeline/group_guard.h"
 #include "pipeline/dialect.h"
+#include "pipeline/modes.h"
 #include "pipeline/run.h"
 #include "pipeline/writer.h"
 
@@ -255,6 +256,7 @@ int impex_import_create(impex_engine *e, const impex_import_opts *o, const char 
     job->max_errors = o->max_errors;
     job->batch_size = o->batch_size;
     if ((rc = impex_import_check_dialect(o, job, err))) goto fail;
+    if ((rc = impex_modes_setup(e, o, job, err))) goto fail;
     if ((rc = copy_file(file, path, err)) || (rc = sync_dir(dir, err)) ||
         (rc = sync_dir(files, err)))
         goto fail;
@@ -620,7 +622,11 @@ int impex_import_run(impex_engine *e, uint64_t job_id, const impex_run_opts *o, 
         if ((rc = impex_job_save(e, job, NULL, err))) goto done;
     }
     r.strict = 0; /* this pass imports: rejected rows travel with their batches */
-    rc = import_pass(e, &r, err);
+    if (job->cp.phase != IMPEX_PHASE_SWEEP) rc = import_pass(e, &r, err);
+    /* deleteOmitted: the sweep after the import, checkpointed like it. */
+    if (!rc && job->cp.phase == IMPEX_PHASE_SWEEP && !impex_job_status_final(job->status))
+        rc = impex_modes_sweep(e, job, r.descs, r.dicts, o ? o->cancel : NULL, err);
+    if (!rc && impex_job_status_final(job->status)) rc = impex_modes_clear_seen(e, err);
 done:
     free_run(&r);
     impex_job_free(r.job);

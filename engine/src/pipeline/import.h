@@ -30,8 +30,11 @@ typedef struct impex_import_opts {
     uint64_t batch_size;   /* 0 = the descriptors'; at most 100,000 */
     const char
         *delimiter; /* "," ";" "\t" "|" or comma, semicolon, tab, pipe; NULL = the descriptors' */
-    const char *quote;    /* one character; NULL = the descriptors' */
-    const char *encoding; /* see io/transcode.h; NULL = the descriptors' */
+    const char *quote;                 /* one character; NULL = the descriptors' */
+    const char *encoding;              /* see io/transcode.h; NULL = the descriptors' */
+    const char *const *delete_omitted; /* resources to sweep after the import, or "all" */
+    size_t ndelete_omitted;
+    const char *context; /* contextOverride: "masterCatalog=Master,locale=en-US" or NULL */
 } impex_import_opts;
 
 /* The lock that gives one process the right to run a job. */

@@ -118,6 +118,11 @@ void impex_job_free(impex_job *j)
     free(j->delimiter);
     free(j->quote);
     free(j->encoding);
+    for (size_t i = 0; i < j->ndelete_omitted; i++)
+        free(j->delete_omitted[i]);
+    free(j->delete_omitted);
+    for (size_t i = 0; i < IMPEX_CONTEXT_PARTS; i++)
+        free(j->context[i]);
     free(j);
 }
 
@@ -325,6 +330,39 @@ int impex_job_header_to_json(const impex_job *j, impex_buf *out)
     return job_json(j, 0, out);
 }
 
+/* deleteOmitted, contextOverride and the sweep's position, on the job and
+ * its checkpoint object cp (borrowed). Non-zero when out of memory. */
+static int modes_json(const impex_job *j, json_t *root, json_t *cp)
+{
+    json_t *del = json_array(), *ctx = json_object();
+    int bad = !del || !ctx;
+    for (size_t i = 0; !bad && i < j->ndelete_omitted; i++)
+        bad = json_array_append_new(del, text(j->delete_omitted[i]));
+    for (size_t i = 0; !bad && i < IMPEX_CONTEXT_PARTS; i++)
+        if (j->context[i])
+            bad = json_object_set_new(ctx, impex_context_name(i), text(j->context[i]));
+    if (bad) {
+        json_decref(del);
+        json_decref(ctx);
+        return 1;
+    }
+    if (json_object_size(ctx) == 0) {
+        json_decref(ctx);
+        ctx = json_null();
+    }
+    /* set_new takes each value, also when it fails */
+    bad = json_object_set_new(root, "deleteOmitted", del);
+    bad = json_object_set_new(root, "contextOverride", ctx) || bad;
+    if (!bad && j->cp.phase == IMPEX_PHASE_SWEEP) {
+        char hex[2 * sizeof j->sweep_after + 1];
+        for (size_t i = 0; i < j->sweep_after_len; i++)
+            snprintf(hex + 2 * i, 3, "%02x", j->sweep_after[i]);
+        hex[2 * j->sweep_after_len] = '\0';
+        bad = json_object_set_new(cp, "sweepAfter", json_string(hex));
+    }
+    return bad;
+}
+
 static int job_json(const impex_job *j, int with_steps, impex_buf *out)
 {
     json_t *steps = json_array(), *msgs = json_array(), *scripts = json_array();
@@ -336,11 +374,13 @@ static int job_json(const impex_job *j, int with_steps, impex_buf *out)
         json_array_append_new(scripts, json_pack("{s:o, s:o}", "path", text(j->scripts[i].path),
                                                  "hash", text(j->scripts[i].hash)));
     json_t *cp = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:[I,I,I]}", "phase",
-                           j->cp.phase ? "importing" : "validating", "step", (json_int_t)j->cp.step,
-                           "offset", (json_int_t)j->cp.token.pos[0], "row", (json_int_t)j->cp.row,
-                           "line", (json_int_t)j->cp.line, "batch", (json_int_t)j->cp.batch,
-                           "token", (json_int_t)j->cp.token.pos[0], (json_int_t)j->cp.token.pos[1],
-                           (json_int_t)j->cp.token.pos[2]);
+                           j->cp.phase == IMPEX_PHASE_SWEEP ? "sweeping"
+                           : j->cp.phase                    ? "importing"
+                                                            : "validating",
+                           "step", (json_int_t)j->cp.step, "offset", (json_int_t)j->cp.token.pos[0],
+                           "row", (json_int_t)j->cp.row, "line", (json_int_t)j->cp.line, "batch",
+                           (json_int_t)j->cp.batch, "token", (json_int_t)j->cp.token.pos[0],
+                           (json_int_t)j->cp.token.pos[1], (json_int_t)j->cp.token.pos[2]);
     json_t *root = json_pack(
         "{s:I, s:s, s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:I, s:I}", "id", (json_int_t)j->id,
         "type", j->type == IMPEX_JOB_EXPORT ? "export" : "import", "tenant", text(j->tenant),
@@ -358,6 +398,10 @@ static int job_json(const impex_job *j, int with_steps, impex_buf *out)
                           str_or_null(j->updated), "finishedAt", str_or_null(j->finished)));
     if (root && !with_steps)
         json_object_set_new(root, "steps", json_integer((json_int_t)j->nsteps));
+    if (root && modes_json(j, root, cp)) {
+        json_decref(root);
+        root = NULL;
+    }
     return dump(root, out);
 }
 
@@ -428,6 +472,42 @@ static void copy_time(char dst[32], json_t *v)
     snprintf(dst, 32, "%s", s ? s : "");
 }
 
+/* What modes_json wrote. */
+static int modes_read(impex_job *j, json_t *root, json_t *cp)
+{
+    size_t i;
+    json_t *v;
+    json_t *del = json_object_get(root, "deleteOmitted");
+    if (json_array_size(del)) {
+        if (!(j->delete_omitted = calloc(json_array_size(del), sizeof *j->delete_omitted)))
+            return IMPEX_ENOMEM;
+        json_array_foreach(del, i, v)
+        {
+            const char *name = json_string_value(v);
+            if (!name) return IMPEX_EFORMAT;
+            if (!(j->delete_omitted[j->ndelete_omitted] = strdup(name))) return IMPEX_ENOMEM;
+            j->ndelete_omitted++;
+        }
+    }
+    const char *part;
+    json_object_foreach(json_object_get(root, "contextOverride"), part, v)
+    {
+        int k = impex_context_index(part);
+        if (k < 0 || !json_string_value(v) || j->context[k]) return IMPEX_EFORMAT;
+        if (!(j->context[k] = strdup(json_string_value(v)))) return IMPEX_ENOMEM;
+    }
+    const char *hex = json_string_value(json_object_get(cp, "sweepAfter"));
+    size_t n = hex ? strlen(hex) : 0;
+    if (n % 2 || n / 2 > sizeof j->sweep_after) return IMPEX_EFORMAT;
+    for (size_t k = 0; k < n / 2; k++) {
+        unsigned b;
+        if (sscanf(hex + 2 * k, "%2x", &b) != 1) return IMPEX_EFORMAT;
+        j->sweep_after[k] = (unsigned char)b;
+    }
+    j->sweep_after_len = n / 2;
+    return IMPEX_OK;
+}
+
 int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err *err)
 {
     json_error_t jerr;
@@ -468,6 +548,9 @@ int impex_job_from_json(const char *text, size_t len, impex_job **out, impex_err
     json_t *cp = json_object_get(root, "checkpoint");
     const char *phase = json_string_value(json_object_get(cp, "phase"));
     j->cp.phase = !(phase && !strcmp(phase, "validating"));
+    if (phase && !strcmp(phase, "sweeping")) j->cp.phase = IMPEX_PHASE_SWEEP;
+    if ((rc = modes_read(j, root, cp)) != IMPEX_OK) goto bad;
+    rc = IMPEX_EFORMAT;
     j->cp.step = get_u64(cp, "step");
     j->cp.row = get_u64(cp, "row");
     j->cp.line = get_u64(cp, "line");

@@ -10,6 +10,7 @@
 #define IMPEX_PIPELINE_JOB_H
 
 #include "core/buf.h"
+#include "core/context.h"
 #include "core/error.h"
 #include "io/reader.h"
 
@@ -59,8 +60,8 @@ typedef struct impex_step {
 /* Where to continue: everything of step `step` up to record `row` is
  * committed, and the reader resumes after it from `token`. */
 typedef struct impex_checkpoint {
-    int phase;         /* 0 = validating (strict only), 1 = importing */
-    size_t step;       /* index into steps */
+    int phase;   /* 0 = validating (strict only), 1 = importing, 2 = sweeping (deleteOmitted) */
+    size_t step; /* index into steps */
     impex_token token; /* the reader's resume token after record `row` (CSV: byte offset first) */
     uint64_t row;      /* record number of the last committed row (header = 1); 0 = none */
     uint64_t line;     /* physical line the next row starts on */
@@ -99,7 +100,17 @@ typedef struct impex_job {
     impex_script_ref *scripts; /* every script the job runs with, pinned at its start */
     size_t nscripts;
     char created[32], started[32], updated[32], finished[32]; /* ISO 8601 UTC, "" if not yet */
+    char **delete_omitted; /* resources to sweep (`--delete-omitted`; "all" = every one) */
+    size_t ndelete_omitted;
+    char *context[IMPEX_CONTEXT_PARTS]; /* contextOverride: each part's value, or NULL */
+    /* phase 2: the sweep of step cp.step's resource goes on after this key */
+    unsigned char sweep_after[512];
+    size_t sweep_after_len;
 } impex_job;
+
+/* Phase of the checkpoint while deleteOmitted sweeps (cp.step: the step
+ * whose resource is swept, the first step of that resource). */
+#define IMPEX_PHASE_SWEEP 2
 
 #define IMPEX_JOB_MAX_MESSAGES 50
 #define IMPEX_JOB_COLUMN_MAX 256 /* bytes of a column name the job keeps */

@@ -2,6 +2,7 @@
 #include "store/reject.h"
 #include "pipeline/dialect.h"
 #include "pipeline/refs.h"
+#include "pipeline/modes.h"
 #include "pipeline/run.h"
 
 #include <stdio.h>
@@ -129,6 +130,32 @@ static int clears_field(const impex_descriptor *d, const impex_field *f)
     return f->len == d->sentinel_len && !memcmp(f->ptr, d->sentinel, f->len);
 }
 
+/* contextOverride: the job's value of each context part the descriptor maps
+ * replaces the row's cell, checked by that field's rules. IMPEX_EREJECT
+ * when the row was rejected (recorded), another code when the run stops. */
+static int apply_context(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int op)
+{
+    const impex_descriptor *d = r->steps[s].d;
+    for (size_t k = 0; k < IMPEX_CONTEXT_PARTS; k++) {
+        const char *v = r->job->context[k];
+        int f = d->context[k];
+        if (!v || f < 0 || (op == IMPEX_OP_DELETE && !impex_descriptor_is_key(d, (size_t)f)))
+            continue;
+        impex_err rerr;
+        impex_err_clear(&rerr);
+        int rc = impex_rule_check(&d->fields[f], v, strlen(v), &r->scratch[f], &r->vals[f], &rerr);
+        if (rc == IMPEX_EREJECT) {
+            char reason[1024];
+            snprintf(reason, sizeof reason, "contextOverride %s=%s: %s", impex_context_name(k), v,
+                     rerr.msg);
+            rc = reject_row(r, b, s, row, -1, reason);
+            return rc ? rc : IMPEX_EREJECT;
+        }
+        if (rc) return rc;
+    }
+    return IMPEX_OK;
+}
+
 /* Checks one data row and adds it to the batch as an item or a reject.
  * Returns IMPEX_OK with *rejected set, or an error (the run stops). */
 static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row, int validating,
@@ -185,6 +212,9 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         if (rc == IMPEX_EREJECT) return reject_row(r, b, s, row, (int)c, rerr.msg);
         if (rc) return rc;
     }
+    int rc = apply_context(r, b, s, row, op);
+    if (rc == IMPEX_EREJECT) return IMPEX_OK;
+    if (rc) return rc;
     for (size_t k = 0; k < d->nkey; k++) {
         const impex_value *kv = &r->vals[d->key[k]];
         if (kv->type == IMPEX_V_NULL || memchr(kv->ptr, '\0', kv->len)) {
@@ -236,8 +266,18 @@ static int process_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *ro
         if (impex_refs_encode(d, r->vals, &b->data)) return IMPEX_ENOMEM;
         it.refs_len = b->data.len - it.refs_off;
     }
-    if (d->has_map || op != IMPEX_OP_UPSERT || d->nrefs) {
-        /* The writer may still reject this row; keep its fields for the report. */
+    if (sc->want_context) {
+        impex_slice parts[IMPEX_CONTEXT_PARTS] = {{0}};
+        for (size_t k = 0; k < IMPEX_CONTEXT_PARTS; k++)
+            if (d->context[k] >= 0)
+                parts[k] = (impex_slice){r->vals[d->context[k]].ptr, r->vals[d->context[k]].len};
+        it.ctx_off = b->data.len;
+        if (impex_modes_context_tuple(d, parts, &b->data)) return IMPEX_ENOMEM;
+        it.ctx_len = b->data.len - it.ctx_off;
+    }
+    if (d->has_map || op != IMPEX_OP_UPSERT || d->nrefs || !d->accumulate) {
+        /* The writer may still reject this row (a duplicate key, among
+         * others); keep its fields for the report. */
         impex_slice *fields = row_slices(r, row);
         it.fields_off = b->data.len;
         if (!fields || impex_reject_encode_fields(fields, row->nfields, &b->data))
@@ -293,6 +333,7 @@ int impex_rows_run_step(run_ctx *r, size_t s, impex_queue *q, step_outcome *out,
         impex_err_set(err, rc, "out of memory");
         goto done;
     }
+    sc->want_context = q && impex_modes_wants_context(job, r->descs, s);
     impex_checkpoint cp = {.phase = q ? 1 : 0, .step = s, .row = 1, .line = 2};
     if (q && r->resume.step == s && r->resume.row > 1) {
         cp = r->resume;

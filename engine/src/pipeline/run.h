@@ -34,6 +34,7 @@ typedef struct step_ctx {
     int op_col;           /* the descriptor's operation_column in this file, or -1 */
     char delimiter;       /* the CSV dialect the entry is read with */
     int encoding;         /* the encoding in effect (a BOM may have chosen it) */
+    int want_context;     /* rows carry their context values (deleteOmitted's scope) */
 } step_ctx;
 
 /* One run of one job, as the parsing side holds it. */

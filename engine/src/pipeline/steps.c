@@ -3,6 +3,7 @@
 #include "io/xml.h"
 #include "store/reject.h"
 #include "pipeline/dialect.h"
+#include "pipeline/modes.h"
 #include "pipeline/run.h"
 
 #include <stdio.h>
@@ -269,8 +270,17 @@ static int find_op_column(const impex_descriptor *d, const impex_row *row)
     return -1;
 }
 
+/* Whether the job's contextOverride fills field i of d (its column may be absent). */
+static int overridden(const impex_descriptor *d, char *const *context, size_t i)
+{
+    for (size_t k = 0; context && k < IMPEX_CONTEXT_PARTS; k++)
+        if (context[k] && d->context[k] == (int)i) return 1;
+    return 0;
+}
+
 /* Maps the header row onto the descriptor; names every problem at once. */
-static int map_header(step_ctx *sc, const char *entry, const impex_row *row, impex_err *err)
+static int map_header(step_ctx *sc, const char *entry, const impex_row *row, char *const *context,
+                      impex_err *err)
 {
     const impex_descriptor *d = sc->d;
     impex_buf missing = {0}, unknown = {0}, dup = {0}, all = {0};
@@ -307,7 +317,8 @@ static int map_header(step_ctx *sc, const char *entry, const impex_row *row, imp
         seen[idx] = 1;
     }
     for (size_t i = 0; i < d->nfields; i++)
-        if (d->fields[i].required && !seen[i] && (!delete_only || impex_descriptor_is_key(d, i)) &&
+        if (d->fields[i].required && !seen[i] && !overridden(d, context, i) &&
+            (!delete_only || impex_descriptor_is_key(d, i)) &&
             append_name(&missing, &more[0], d->fields[i].name, strlen(d->fields[i].name)))
             goto nomem;
     if (missing.len || unknown.len || dup.len) {
@@ -410,7 +421,7 @@ int impex_step_open(run_ctx *r, size_t s, step_reader *sr, impex_err *err)
                            r->job->steps[s].entry);
     if (rc) goto fail;
     impex_step_free_header(sc);
-    if ((rc = map_header(sc, r->job->steps[s].entry, hdr, err))) goto fail;
+    if ((rc = map_header(sc, r->job->steps[s].entry, hdr, r->job->context, err))) goto fail;
     return IMPEX_OK;
 fail:
     impex_step_close(sr);
@@ -470,6 +481,9 @@ int impex_steps_prepare(run_ctx *r, impex_buf *msg)
             return IMPEX_JOB_FAILED_UNEXPECTEDLY;
         }
         r->descs[s] = sc->d;
+        int missing = impex_modes_context_missing(sc->d, job, msg);
+        if (missing < 0) goto nomem;
+        if (missing) return IMPEX_JOB_FAILED_WITH_VALIDATION_ERRORS;
         if (job->operation) {
             /* A request may choose another operation only among those the
              * descriptor allows; refused before anything is written. */

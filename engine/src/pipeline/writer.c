@@ -2,6 +2,7 @@
 #include "lua/script.h"
 #include "pipeline/job_store.h"
 #include "pipeline/refs.h"
+#include "pipeline/modes.h"
 #include "store/reject.h"
 #include "schema/rules.h"
 #include "store/codec.h"
@@ -11,6 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* The job's seen keys as the writer keeps them (see modes.h). */
+typedef struct seen_state {
+    size_t *first;             /* per step: the first step of its resource */
+    unsigned char *remember;   /* per step: keys are remembered */
+    unsigned char *contexts;   /* per step: context values are remembered */
+    impex_seen_writer *keys;   /* cursors in the open txn */
+    impex_seen_writer *tuples; /* (context values: apart, so keys keep appending) */
+    impex_buf *last;           /* per step: the context values last remembered */
+    impex_buf text;
+} seen_state;
 
 /* State private to the writer thread. */
 typedef struct writer_state {
@@ -23,6 +35,7 @@ typedef struct writer_state {
     impex_refs *refs;         /* reference checks; NULL when no step has refs */
     int refs_ready;
     const impex_ref *bad_ref; /* the reference the row being rejected broke, or NULL */
+    seen_state seen;
 } writer_state;
 
 static int get_script(writer_state *st, size_t step, impex_script **out, impex_err *err)
@@ -297,6 +310,94 @@ static void stop_for_errors(writer_state *st, impex_batch *b, uint64_t limit)
     st->w->stopped = 1;
 }
 
+static int seen_init(writer_state *st, impex_err *err)
+{
+    impex_writer *w = st->w;
+    seen_state *ss = &st->seen;
+    size_t n = w->job->nsteps;
+    if (ss->first) return IMPEX_OK;
+    ss->remember = calloc(n + 1, 1);
+    ss->contexts = calloc(n + 1, 1);
+    ss->last = calloc(n + 1, sizeof *ss->last);
+    ss->first = calloc(n + 1, sizeof *ss->first);
+    if (!ss->remember || !ss->contexts || !ss->last || !ss->first)
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    for (size_t s = 0; s < n; s++) {
+        ss->first[s] = impex_modes_first_step(w->job, s);
+        /* accumulate without deleteOmitted needs no memory of keys at all */
+        ss->remember[s] = !w->descs[s]->accumulate || impex_modes_sweeps(w->job, w->descs, s);
+        ss->contexts[s] = impex_modes_wants_context(w->job, w->descs, s);
+    }
+    return IMPEX_OK;
+}
+
+static void seen_close(seen_state *ss)
+{
+    impex_seen_writer_close(ss->keys);
+    impex_seen_writer_close(ss->tuples);
+    ss->keys = ss->tuples = NULL;
+}
+
+static void seen_free(seen_state *ss, size_t nsteps)
+{
+    seen_close(ss);
+    for (size_t s = 0; ss->last && s < nsteps; s++)
+        impex_buf_free(&ss->last[s]);
+    free(ss->last);
+    free(ss->first);
+    free(ss->remember);
+    free(ss->contexts);
+    impex_buf_free(&ss->text);
+}
+
+/* Remembers the row's key for the job before it applies; a key the job has
+ * seen already rejects the row (unless the descriptor accumulates).
+ * *added: the key was put now (undone if the row is rejected after all). */
+static int seen_check(writer_state *st, impex_txn *txn, const impex_batch *b, const impex_item *it,
+                      int *added, impex_err *rerr, impex_err *err)
+{
+    seen_state *ss = &st->seen;
+    impex_writer *w = st->w;
+    *added = 0;
+    if (!ss->remember[b->step]) return IMPEX_OK;
+    int rc = ss->keys ? IMPEX_OK : impex_seen_writer_open(txn, &ss->keys, err);
+    if (rc) return rc;
+    impex_slice key = {b->data.ptr + it->key_off, it->key_len};
+    uint64_t first = 0;
+    rc = impex_seen_add(ss->keys, w->job->id, impex_seen_keys_set(ss->first[b->step]), key, it->row,
+                        &first, err);
+    if (rc == IMPEX_OK) *added = 1;
+    if (rc != IMPEX_EEXISTS) return rc;
+    if (w->descs[b->step]->accumulate) return IMPEX_OK;
+    impex_buf_reset(&ss->text);
+    if (impex_key_to_text(key, &ss->text) || impex_buf_putc(&ss->text, '\0'))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    return impex_err_set(rerr, IMPEX_EREJECT, "duplicate key %s: already in row %llu", ss->text.ptr,
+                         (unsigned long long)first);
+}
+
+/* The context values of an applied row, for deleteOmitted's scope. */
+static int seen_context(writer_state *st, impex_txn *txn, const impex_batch *b,
+                        const impex_item *it, impex_err *err)
+{
+    seen_state *ss = &st->seen;
+    impex_buf *last = &ss->last[b->step];
+    impex_slice tuple = {b->data.ptr + it->ctx_off, it->ctx_len};
+    if (!ss->contexts[b->step]) return IMPEX_OK;
+    if (last->ptr && last->len == tuple.len && !memcmp(last->ptr, tuple.ptr, tuple.len))
+        return IMPEX_OK; /* as the previous row: remembered already */
+    int rc = ss->tuples ? IMPEX_OK : impex_seen_writer_open(txn, &ss->tuples, err);
+    if (!rc)
+        rc = impex_seen_add(ss->tuples, st->w->job->id, impex_seen_context_set(ss->first[b->step]),
+                            tuple, it->row, NULL, err);
+    if (rc && rc != IMPEX_EEXISTS) return rc;
+    impex_buf_reset(last);
+    if (impex_buf_append(last, tuple.ptr, tuple.len) || impex_buf_putc(last, '\0'))
+        return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
+    last->len--;
+    return IMPEX_OK;
+}
+
 static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_err *err)
 {
     impex_writer *w = st->w;
@@ -309,9 +410,11 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
     for (size_t i = 0; i < b->nitems; i++) {
         const impex_item *it = &b->items[i];
         impex_err rerr;
-        int did = DID_SAME;
+        int did = DID_SAME, added = 0;
         impex_err_clear(&rerr);
-        rc = apply_item(st, txn, b, it, &did, &rerr, err);
+        rc = seen_check(st, txn, b, it, &added, &rerr, err);
+        if (!rc) rc = apply_item(st, txn, b, it, &did, &rerr, err);
+        if (rc == 0 && (rc = seen_context(st, txn, b, it, err))) return rc;
         if (rc == 0) {
             did_count[did]++;
             impex_slice key = {b->data.ptr + it->key_off, it->key_len};
@@ -321,6 +424,8 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
                 impex_refs_wrote(st->refs, b->step, key);
             continue;
         }
+        if (rc == IMPEX_EREJECT && added && (rc = impex_seen_undo(st->seen.keys, err))) return rc;
+        if (rc == 0) rc = IMPEX_EREJECT;
         if (rc != IMPEX_EREJECT) return rc;
         rejected++;
         if ((rc = put_writer_reject(st, txn, b, it, rerr.msg, err))) return rc;
@@ -374,7 +479,14 @@ static int apply_batch(writer_state *st, impex_txn *txn, impex_batch *b, impex_e
             !(step->details = strdup(b->message)))
             return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     }
-    if (b->end_of_job) {
+    long sweep = -1;
+    if (b->end_of_job && b->forced_status < 0 &&
+        (sweep = impex_modes_next_sweep(job, w->descs, 0)) >= 0) {
+        /* deleteOmitted comes next: the job stays IMPORTING until the sweep ends. */
+        job->cp = (impex_checkpoint){
+            .phase = IMPEX_PHASE_SWEEP, .step = (size_t)sweep, .line = 1, .batch = job->batches};
+        job->sweep_after_len = 0;
+    } else if (b->end_of_job) {
         job->status = b->forced_status >= 0  ? (impex_job_status)b->forced_status
                       : job->counts.rejected ? IMPEX_JOB_COMPLETED_WITH_ERRORS
                                              : IMPEX_JOB_COMPLETED;
@@ -397,7 +509,8 @@ static int commit_chain(writer_state *st, impex_batch *chain, impex_err *err)
         if (rc) return rc;
         st->refs_ready = 1;
     }
-    int rc = impex_txn_begin(w->engine->store, 1, &txn, err);
+    int rc = seen_init(st, err);
+    if (!rc) rc = impex_txn_begin(w->engine->store, 1, &txn, err);
     if (!rc) impex_refs_begin(st->refs, txn);
     for (impex_batch *b = chain; !rc && b && !w->stopped; b = b->next)
         rc = apply_batch(st, txn, b, err);
@@ -406,6 +519,7 @@ static int commit_chain(writer_state *st, impex_batch *chain, impex_err *err)
         st->rw[s] = NULL;
     }
     impex_refs_end(st->refs);
+    seen_close(&st->seen);
     if (!rc) {
         impex_job_now(w->job->updated);
         rc = impex_job_put_all(txn, w->job, st->dirty, &st->json, err);
@@ -449,6 +563,7 @@ static void *writer_main(void *arg)
     free(st.dirty);
     free(st.rw);
     impex_refs_free(st.refs);
+    seen_free(&st.seen, w->job->nsteps);
     return NULL;
 }
 

@@ -23,14 +23,27 @@ static int put_opt(impex_buf *b, impex_slice s)
 
 int impex_reject_encode_fields(const impex_slice *fields, size_t n, impex_buf *out)
 {
-    size_t budget = IMPEX_REJECT_KEEP_FIELDS;
-    if (impex_buf_put_varint(out, n)) return IMPEX_ENOMEM;
+    /* Every accepted row may pass here (the writer may still reject it): one
+     * reservation, then the bytes written in place. */
+    size_t budget = IMPEX_REJECT_KEEP_FIELDS, need = 10;
     for (size_t i = 0; i < n; i++) {
         size_t keep = fields[i].len < budget ? fields[i].len : budget;
         budget -= keep;
-        if (impex_buf_put_varint(out, fields[i].len) || put_text(out, fields[i].ptr, keep))
-            return IMPEX_ENOMEM;
+        need += 20 + keep;
     }
+    if (impex_buf_reserve(out, need)) return IMPEX_ENOMEM;
+    char *p = impex_put_varint(out->ptr + out->len, n);
+    budget = IMPEX_REJECT_KEEP_FIELDS;
+    for (size_t i = 0; i < n; i++) {
+        size_t keep = fields[i].len < budget ? fields[i].len : budget;
+        budget -= keep;
+        p = impex_put_varint(p, fields[i].len);
+        p = impex_put_varint(p, keep);
+        if (keep) memcpy(p, fields[i].ptr, keep);
+        p += keep;
+    }
+    out->len = (size_t)(p - out->ptr);
+    out->ptr[out->len] = '\0';
     return IMPEX_OK;
 }
 

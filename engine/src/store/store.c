@@ -40,7 +40,8 @@
 #define STORE_NEXT_JOB_KEY "next_job_id"
 #define STORE_LOW_SPACE (4u << 20) /* bytes free below which an EIO means a full disk */
 
-static const char *const fixed_dbs[] = {"jobs", "steps", "batches", "rejects", "files", "meta"};
+static const char *const fixed_dbs[] = {"jobs",  "steps", "batches", "rejects",
+                                        "files", "meta",  "seen"};
 
 typedef struct store_db {
     char *name;
@@ -1382,6 +1383,10 @@ int impex_store_check_entry(const char *db, const impex_dict *dict, impex_slice 
     size_t klen = !strcmp(db, "jobs")                                                        ? 8
                   : !strcmp(db, "batches") || !strcmp(db, "rejects") || !strcmp(db, "steps") ? 16
                                                                                              : 0;
+    if (!strcmp(db, "seen") && (key.len < 12 || val.len != 8)) {
+        snprintf(why, cap, "seen key of %zu bytes with a value of %zu", key.len, val.len);
+        return IMPEX_EFORMAT;
+    }
     if (klen && key.len != klen) {
         snprintf(why, cap, "key of %zu bytes, expected %zu", key.len, klen);
         return IMPEX_EFORMAT;
@@ -1432,4 +1437,212 @@ int impex_store_backup(impex_store *s, const char *dest, impex_err *err)
     int rc = mdb_env_copy2(s->env, dest, MDB_CP_COMPACT);
     if (rc) return mdb_fail(err, rc, "copying the store to %s", dest);
     return IMPEX_OK;
+}
+
+/* --- seen keys ---------------------------------------------------------------- */
+
+#define SEEN_DB "seen"
+
+struct impex_seen_writer {
+    impex_txn *t;
+    MDB_cursor *cur;
+    unsigned char key[STORE_KEY_BUF];
+    int append; /* keys have sorted after every stored key so far */
+    int placed; /* the cursor rests on the key add just put */
+};
+
+static size_t seen_key(unsigned char *buf, uint64_t job, uint32_t set, impex_slice key)
+{
+    put_u64be(buf, job);
+    for (int i = 0; i < 4; i++)
+        buf[8 + i] = (unsigned char)(set >> (24 - 8 * i));
+    if (key.len) memcpy(buf + 12, key.ptr, key.len);
+    return 12 + key.len;
+}
+
+static int seen_key_check(const impex_store *s, impex_slice key, impex_err *err)
+{
+    if (12 + key.len > s->max_key)
+        return impex_err_set(err, IMPEX_ELIMIT, "store: seen key too long (%zu bytes)",
+                             12 + key.len);
+    return IMPEX_OK;
+}
+
+int impex_seen_writer_open(impex_txn *t, impex_seen_writer **out, impex_err *err)
+{
+    *out = NULL;
+    MDB_dbi dbi = 0;
+    int rc = resolve_for_write(t, SEEN_DB, &dbi, err);
+    if (rc) return rc;
+    impex_seen_writer *w = calloc(1, sizeof *w);
+    if (!w) return impex_err_set(err, IMPEX_ENOMEM, "store: out of memory");
+    if ((rc = mdb_cursor_open(t->txn, dbi, &w->cur))) {
+        free(w);
+        return mdb_fail(err, rc, "opening a cursor on %s", SEEN_DB);
+    }
+    w->t = t;
+    w->append = 1;
+    *out = w;
+    return IMPEX_OK;
+}
+
+void impex_seen_writer_close(impex_seen_writer *w)
+{
+    if (!w) return;
+    mdb_cursor_close(w->cur);
+    free(w);
+}
+
+int impex_seen_add(impex_seen_writer *w, uint64_t job, uint32_t set, impex_slice key, uint64_t row,
+                   uint64_t *first, impex_err *err)
+{
+    int rc = seen_key_check(w->t->s, key, err);
+    if (rc) return rc;
+    unsigned char rowbuf[8];
+    put_u64be(rowbuf, row);
+    MDB_val k = {seen_key(w->key, job, set, key), w->key}, v = {8, rowbuf};
+    w->placed = 0;
+    if (w->append) {
+        /* A file in key order: pages are filled, not split in half. */
+        rc = mdb_cursor_put(w->cur, &k, &v, MDB_APPEND);
+        if (rc == MDB_SUCCESS) {
+            w->placed = 1;
+            return IMPEX_OK;
+        }
+        if (rc != MDB_KEYEXIST) return mdb_fail(err, write_errno(w->t->s, rc), "writing seen");
+        w->append = 0;
+        v = (MDB_val){8, rowbuf};
+    }
+    rc = mdb_cursor_put(w->cur, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) {
+        if (first) *first = v.mv_size == 8 ? get_u64be(v.mv_data) : 0;
+        return IMPEX_EEXISTS;
+    }
+    if (rc) return mdb_fail(err, write_errno(w->t->s, rc), "writing seen");
+    w->placed = 1;
+    return IMPEX_OK;
+}
+
+int impex_seen_undo(impex_seen_writer *w, impex_err *err)
+{
+    if (!w->placed) return IMPEX_OK;
+    w->placed = 0;
+    int rc = mdb_cursor_del(w->cur, 0);
+    if (rc) return mdb_fail(err, write_errno(w->t->s, rc), "deleting from seen");
+    return IMPEX_OK;
+}
+
+int impex_seen_get(impex_txn *t, uint64_t job, uint32_t set, impex_slice key, uint64_t *row,
+                   impex_err *err)
+{
+    unsigned char buf[STORE_KEY_BUF];
+    MDB_val v;
+    int rc = seen_key_check(t->s, key, err);
+    if (rc) return rc;
+    rc = db_lookup(t, SEEN_DB, buf, seen_key(buf, job, set, key), &v);
+    if (rc == MDB_NOTFOUND) return IMPEX_ENOTFOUND;
+    if (rc) return mdb_fail(err, rc, "reading seen");
+    if (row) *row = v.mv_size == 8 ? get_u64be(v.mv_data) : 0;
+    return IMPEX_OK;
+}
+
+int impex_seen_clear(impex_txn *t, uint64_t job, size_t max, int *done, impex_err *err)
+{
+    MDB_dbi dbi;
+    MDB_cursor *cur = NULL;
+    unsigned char prefix[8];
+    int rc = need_write(t, err);
+    *done = 1;
+    if (rc || !resolve(t, SEEN_DB, &dbi)) return rc;
+    if ((rc = mdb_cursor_open(t->txn, dbi, &cur))) return mdb_fail(err, rc, "opening seen");
+    put_u64be(prefix, job);
+    MDB_val k = {8, prefix}, v;
+    size_t n = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == MDB_SUCCESS && has_prefix(&k, prefix, 8);
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (n == max) {
+            *done = 0;
+            break;
+        }
+        if ((rc = mdb_cursor_del(cur, 0))) break;
+        n++;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) return mdb_fail(err, write_errno(t->s, rc), "clearing seen");
+    return IMPEX_OK;
+}
+
+int impex_seen_next_job(impex_txn *t, uint64_t from, uint64_t *job, impex_err *err)
+{
+    MDB_dbi dbi;
+    MDB_cursor *cur = NULL;
+    unsigned char prefix[8];
+    if (!resolve(t, SEEN_DB, &dbi)) return IMPEX_ENOTFOUND;
+    int rc = mdb_cursor_open(t->txn, dbi, &cur);
+    if (rc) return mdb_fail(err, rc, "opening seen");
+    put_u64be(prefix, from);
+    MDB_val k = {8, prefix}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_SUCCESS && k.mv_size >= 8) *job = get_u64be(k.mv_data);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) return IMPEX_ENOTFOUND;
+    if (rc) return mdb_fail(err, rc, "reading seen");
+    return IMPEX_OK;
+}
+
+/* --- sweeping a resource ------------------------------------------------------- */
+
+int impex_record_sweep(impex_txn *t, const char *resource, const char *tenant, impex_slice after,
+                       size_t max_visit, size_t max_del, impex_sweep_cb cb, void *ctx,
+                       impex_buf *last, int *done, uint64_t *deleted, impex_err *err)
+{
+    char name[STORE_MAX_RESOURCE + 3], from[STORE_KEY_BUF];
+    size_t flen = 0, plen = 0;
+    MDB_dbi dbi;
+    MDB_cursor *cur = NULL;
+    *done = 1;
+    *deleted = 0;
+    int rc = need_write(t, err);
+    if (!rc) rc = resource_db_name(resource, name, sizeof name, err);
+    if (!rc) rc = record_key(t->s, tenant, (impex_slice){0}, from, &plen, err);
+    if (!rc) rc = record_key(t->s, tenant, after, from, &flen, err);
+    if (rc || !resolve(t, name, &dbi)) return rc;
+    if ((rc = mdb_cursor_open(t->txn, dbi, &cur))) return mdb_fail(err, rc, "opening %s", name);
+    MDB_val k = {flen, from}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_SUCCESS && after.len && key_cmp(k.mv_data, k.mv_size, from, flen) == 0)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    size_t visited = 0;
+    int ours = 0; /* rc is an impex code (ours), not LMDB's */
+    for (; rc == MDB_SUCCESS && has_prefix(&k, from, plen);
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        ours = 1;
+        if (visited == max_visit || *deleted == max_del) {
+            *done = 0;
+            break;
+        }
+        visited++;
+        impex_slice key = {(const char *)k.mv_data + plen, k.mv_size - plen};
+        impex_buf_reset(last);
+        if (impex_buf_append(last, key.ptr, key.len)) {
+            rc = impex_err_set(err, IMPEX_ENOMEM, "store: out of memory");
+            break;
+        }
+        int del = 0;
+        if ((rc = cb(ctx, (impex_slice){last->ptr, last->len}, (impex_slice){v.mv_data, v.mv_size},
+                     &del)))
+            break;
+        ours = 0;
+        if (!del) continue;
+        if ((rc = mdb_cursor_del(cur, 0))) {
+            rc = mdb_fail(err, write_errno(t->s, rc), "deleting from %s", name);
+            ours = 1;
+            break;
+        }
+        (*deleted)++;
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND || (rc == MDB_SUCCESS)) return IMPEX_OK;
+    return ours ? rc : mdb_fail(err, rc, "reading %s", name);
 }

@@ -12,6 +12,7 @@
  *   "rejects"       rejected  key = u64 BE job, u64 BE seq value = reject JSON text
  *   "files"         file store index  key = file id text   value = JSON text
  *   "meta"          counters  key = name                   value = bytes
+ *   "seen"          seen keys key = u64 BE job, u32 BE set, key bytes   value = u64 BE row
  *
  * Threads: a write txn must be used by the thread that began it. Read txns
  * may be used by any one thread at a time; several may be open at once. */
@@ -167,5 +168,40 @@ int impex_meta_put(impex_txn *t, impex_slice key, impex_slice val, impex_err *er
 
 int impex_file_put(impex_txn *t, const char *file_id, impex_slice json, impex_err *err);
 int impex_file_get(impex_txn *t, const char *file_id, impex_slice *json, impex_err *err);
+
+/* --- seen keys ------------------------------------------------------------
+ * The keys a job applied, per set (a number the caller picks: the pipeline
+ * uses a resource's first step, and another for context values), each with
+ * the row that first had it; written in the batch's own txn, so a crash
+ * never separates a key from its row. Cleared when the job is final. */
+typedef struct impex_seen_writer impex_seen_writer;
+/* A cursor on "seen" inside write txn t; close it before the txn ends. */
+int impex_seen_writer_open(impex_txn *t, impex_seen_writer **out, impex_err *err);
+void impex_seen_writer_close(impex_seen_writer *w);
+/* Remembers key with row (appending while keys arrive in order); when the
+ * key is there already, returns IMPEX_EEXISTS (err untouched) with its row
+ * in *first. */
+int impex_seen_add(impex_seen_writer *w, uint64_t job, uint32_t set, impex_slice key, uint64_t row,
+                   uint64_t *first, impex_err *err);
+/* Forgets the key the last successful add put (its row was rejected after all). */
+int impex_seen_undo(impex_seen_writer *w, impex_err *err);
+/* IMPEX_ENOTFOUND when the job has not seen key in set. */
+int impex_seen_get(impex_txn *t, uint64_t job, uint32_t set, impex_slice key, uint64_t *row,
+                   impex_err *err);
+/* Deletes at most max of job's entries in write txn t; *done when none is left. */
+int impex_seen_clear(impex_txn *t, uint64_t job, size_t max, int *done, impex_err *err);
+/* The first job id >= from holding seen keys; IMPEX_ENOTFOUND when none. */
+int impex_seen_next_job(impex_txn *t, uint64_t from, uint64_t *job, impex_err *err);
+
+/* Walks the records of (resource, tenant) after `after` in key order in
+ * write txn t, deleting those cb marks (*del = 1): at most max_visit
+ * visited and max_del deleted, so one commit stays small. *last gets the
+ * last visited key (the next call's after), *done is set when no record
+ * follows, *deleted counts the deletions. cb's non-zero return stops the
+ * walk and is returned. */
+typedef int (*impex_sweep_cb)(void *ctx, impex_slice key, impex_slice val, int *del);
+int impex_record_sweep(impex_txn *t, const char *resource, const char *tenant, impex_slice after,
+                       size_t max_visit, size_t max_del, impex_sweep_cb cb, void *ctx,
+                       impex_buf *last, int *done, uint64_t *deleted, impex_err *err);
 
 #endif

@@ -6,6 +6,7 @@ return {
   entry = "adder-*.csv",
   key = "Code",
   batch_size = 50,
+  accumulate = true, -- every row of a key adds: duplicates are the point
   fields = {
     { "Code", required = true },
     { "Qty", type = "int", required = true },

@@ -3,6 +3,7 @@ return {
   name = "deltas",
   resource = "Inventory",
   entry = "deltas.csv",
+  accumulate = true, -- a SKU may move several times in one file
   key = "SKU",
   fields = {
     { "SKU", required = true },

@@ -1,0 +1,1 @@
+return { resource = "X", key = "A", fields = { "A", "B" }, accumulate = "yes" }

@@ -1,0 +1,1 @@
+return { description = "product images", steps = { "images" } }

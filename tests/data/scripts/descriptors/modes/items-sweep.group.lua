@@ -1,0 +1,1 @@
+return { description = "items, sweeping what the file omits", steps = { "items-sweep" } }

@@ -1,0 +1,1 @@
+return { description = "items", steps = { "items" } }

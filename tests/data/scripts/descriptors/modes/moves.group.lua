@@ -1,0 +1,1 @@
+return { description = "stock movements", steps = { "moves" } }
