@@ -353,6 +353,8 @@ static void seen_free(seen_state *ss, size_t nsteps)
 /* Remembers the row's key for the job before it applies; a key the job has
  * seen already rejects the row (unless the descriptor accumulates).
  * *added: the key was put now (undone if the row is rejected after all). */
+#define SEEN_STEP_SHIFT 40 /* rows below 2^40, steps above */
+
 static int seen_check(writer_state *st, impex_txn *txn, const impex_batch *b, const impex_item *it,
                       int *added, impex_err *rerr, impex_err *err)
 {
@@ -363,17 +365,21 @@ static int seen_check(writer_state *st, impex_txn *txn, const impex_batch *b, co
     int rc = ss->keys ? IMPEX_OK : impex_seen_writer_open(txn, &ss->keys, err);
     if (rc) return rc;
     impex_slice key = {b->data.ptr + it->key_off, it->key_len};
-    uint64_t first = 0;
-    rc = impex_seen_add(ss->keys, w->job->id, impex_seen_keys_set(ss->first[b->step]), key, it->row,
+    /* Duplicates count within one file: the step rides above the row. */
+    uint64_t first = 0, mark = (uint64_t)b->step << SEEN_STEP_SHIFT | it->row;
+    rc = impex_seen_add(ss->keys, w->job->id, impex_seen_keys_set(ss->first[b->step]), key, mark,
                         &first, err);
     if (rc == IMPEX_OK) *added = 1;
     if (rc != IMPEX_EEXISTS) return rc;
+    /* Another file of the same resource (a delete file after a load): not a
+     * duplicate; this file's later rows compare with this one. */
+    if (first >> SEEN_STEP_SHIFT != b->step) return impex_seen_replace(ss->keys, mark, err);
     if (w->descs[b->step]->accumulate) return IMPEX_OK;
     impex_buf_reset(&ss->text);
     if (impex_key_to_text(key, &ss->text) || impex_buf_putc(&ss->text, '\0'))
         return impex_err_set(err, IMPEX_ENOMEM, "out of memory");
     return impex_err_set(rerr, IMPEX_EREJECT, "duplicate key %s: already in row %llu", ss->text.ptr,
-                         (unsigned long long)first);
+                         (unsigned long long)(first & ((1ull << SEEN_STEP_SHIFT) - 1)));
 }
 
 /* The context values of an applied row, for deleteOmitted's scope. */

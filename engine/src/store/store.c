@@ -1523,6 +1523,18 @@ int impex_seen_add(impex_seen_writer *w, uint64_t job, uint32_t set, impex_slice
     return IMPEX_OK;
 }
 
+int impex_seen_replace(impex_seen_writer *w, uint64_t row, impex_err *err)
+{
+    unsigned char rowbuf[8];
+    put_u64be(rowbuf, row);
+    MDB_val k, cur, v = {8, rowbuf};
+    int rc = mdb_cursor_get(w->cur, &k, &cur, MDB_GET_CURRENT);
+    if (!rc) rc = mdb_cursor_put(w->cur, &k, &v, MDB_CURRENT);
+    if (rc) return mdb_fail(err, write_errno(w->t->s, rc), "writing seen");
+    w->placed = 0;
+    return IMPEX_OK;
+}
+
 int impex_seen_undo(impex_seen_writer *w, impex_err *err)
 {
     if (!w->placed) return IMPEX_OK;

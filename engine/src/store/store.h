@@ -183,6 +183,8 @@ void impex_seen_writer_close(impex_seen_writer *w);
  * in *first. */
 int impex_seen_add(impex_seen_writer *w, uint64_t job, uint32_t set, impex_slice key, uint64_t row,
                    uint64_t *first, impex_err *err);
+/* After an add that returned IMPEX_EEXISTS: gives that key row instead. */
+int impex_seen_replace(impex_seen_writer *w, uint64_t row, impex_err *err);
 /* Forgets the key the last successful add put (its row was rejected after all). */
 int impex_seen_undo(impex_seen_writer *w, impex_err *err);
 /* IMPEX_ENOTFOUND when the job has not seen key in set. */
