@@ -40,7 +40,7 @@ expect_eq "mixed operations: store" \
 run_impex 0 errors "$(jq -r .id <<<"$OUT")"
 expect_contains "unknown operation names the column" \
   "items2.csv,7,7,Operation,merge,\"operation 'merge' is not allowed (allowed: upsert, insert, update, delete)\",merge,F" "$OUT"
-expect_contains "insert row of an existing key" "items2.csv,8,8,,,record already exists (operation insert),insert,A" "$OUT"
+expect_contains "a key the file held before (row 2) is a duplicate" "items2.csv,8,8,,,duplicate key A: already in row 2,insert,A" "$OUT"
 expect_contains "update row of a missing key" "items2.csv,9,9,,,no such record to update (operation update),update,Z" "$OUT"
 expect_contains "delete row of a missing key" "items2.csv,10,10,,,no such record to delete,delete,Y" "$OUT"
 run_impex 2 get Items B
