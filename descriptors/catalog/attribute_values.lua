@@ -10,6 +10,7 @@ return {
   refs = {
     { resource = "Attributes", fields = { "MasterCatalogName", "AttributeCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "AttributeCode", required = true, maxlen = 100 },

@@ -7,6 +7,7 @@ return {
   key = { "MasterCatalogName", "AttributeCode" },
   operation = "upsert",
   operations = { "upsert", "insert", "update", "delete" },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "AttributeCode", required = true, maxlen = 100, pattern = "[A-Za-z0-9][A-Za-z0-9_.-]*" },

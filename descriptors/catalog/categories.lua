@@ -9,6 +9,7 @@ return {
   refs = { -- a parent comes before its children
     { resource = "Categories", fields = { "CatalogName", "ParentCategoryCode" } },
   },
+  context = { catalog = "CatalogName" },
   fields = {
     { "CatalogName", required = true, maxlen = 100 },
     { "CategoryCode", required = true, maxlen = 100, pattern = "[A-Za-z0-9][A-Za-z0-9_.-]*" },

@@ -9,6 +9,7 @@ return {
   refs = {
     { resource = "Categories", fields = { "CatalogName", "CategoryCode" } },
   },
+  context = { catalog = "CatalogName", locale = "LocaleCode" },
   fields = {
     { "CatalogName", required = true, maxlen = 100 },
     { "CategoryCode", required = true, maxlen = 100 },

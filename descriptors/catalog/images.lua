@@ -6,6 +6,7 @@ return {
   key = { "MasterCatalogName", "ImageUrl" },
   operation = "upsert",
   operations = { "upsert", "insert", "update", "delete" },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ImageUrl", required = true, maxlen = 2000 },

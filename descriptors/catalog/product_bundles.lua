@@ -11,6 +11,7 @@ return {
     { resource = "Products", fields = { "MasterCatalogName", "ProductCode" } },
     { resource = "Products", fields = { "MasterCatalogName", "Code" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100 },

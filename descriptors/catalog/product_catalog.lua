@@ -19,6 +19,7 @@ return {
   refs = {
     { resource = "Products", fields = { "MasterCatalogName", "ProductCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName", catalog = "CatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "CatalogName", required = true, maxlen = 100 },

@@ -9,6 +9,8 @@ return {
   refs = {
     { resource = "Products", fields = { "MasterCatalogName", "ProductCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
+  context_required = true, -- images belong to one master catalog: import --context masterCatalog=NAME
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100 },

@@ -18,6 +18,7 @@ return {
   refs = {
     { resource = "Products", fields = { "MasterCatalogName", "ProductCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100 },

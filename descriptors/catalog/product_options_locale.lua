@@ -19,6 +19,7 @@ return {
   refs = {
     { resource = "ProductOptions", fields = { "MasterCatalogName", "ProductCode", "VariationCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100 },

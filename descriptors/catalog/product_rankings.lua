@@ -11,6 +11,7 @@ return {
   refs = {
     { resource = "SortDefinitions", fields = { "CatalogName", "CategoryCode", "SortDefinitionId" } },
   },
+  context = { catalog = "CatalogName" },
   fields = {
     { "CatalogName", required = true, maxlen = 100 },
     { "CategoryCode", required = true, maxlen = 100 },

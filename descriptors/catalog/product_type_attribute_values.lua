@@ -11,6 +11,7 @@ return {
     { resource = "ProductTypeAttributes", fields = { "MasterCatalogName", "ProductType", "AttributeCode" } },
     { resource = "AttributeValues", fields = { "MasterCatalogName", "AttributeCode", "VocabularyValue" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductType", required = true, maxlen = 100 },

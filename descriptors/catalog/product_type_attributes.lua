@@ -11,6 +11,7 @@ return {
     { resource = "ProductTypes", fields = { "MasterCatalogName", "ProductType" } },
     { resource = "Attributes", fields = { "MasterCatalogName", "AttributeCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductType", required = true, maxlen = 100 },

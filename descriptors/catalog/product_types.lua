@@ -7,6 +7,7 @@ return {
   key = { "MasterCatalogName", "ProductType" },
   operation = "upsert",
   operations = { "upsert", "insert", "update", "delete" },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductType", required = true, maxlen = 100 },

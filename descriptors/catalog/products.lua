@@ -21,6 +21,7 @@ return {
   refs = {
     { resource = "ProductTypes", fields = { "MasterCatalogName", "ProductType" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100, pattern = "[A-Za-z0-9][A-Za-z0-9_.-]*" },

@@ -11,6 +11,7 @@ return {
   refs = {
     { resource = "Categories", fields = { "CatalogName", "CategoryCode" } },
   },
+  context = { catalog = "CatalogName" },
   fields = {
     { "CatalogName", required = true, maxlen = 100 },
     { "CategoryCode", required = true, maxlen = 100 },

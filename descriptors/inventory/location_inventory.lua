@@ -13,6 +13,7 @@ return {
     { resource = "Locations", fields = { "LocationCode" } },
     { resource = "Products", fields = { "MasterCatalogName", "ProductCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "ProductCode", required = true, maxlen = 100 },

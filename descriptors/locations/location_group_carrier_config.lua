@@ -10,6 +10,7 @@ return {
   refs = {
     { resource = "LocationGroup", fields = { "LocationGroupCode" } },
   },
+  context = { site = "SiteId" },
   fields = {
     { "LocationGroupCode", required = true, maxlen = 50 },
     { "SiteId", required = true, type = "int", min = 1 },

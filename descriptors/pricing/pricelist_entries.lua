@@ -20,6 +20,7 @@ return {
     { resource = "Pricelists", fields = { "PriceListCode" } },
     { resource = "Products", fields = { "MasterCatalogName", "ProductCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName", currency = "CurrencyCode" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "PriceListCode", required = true, maxlen = 50 },

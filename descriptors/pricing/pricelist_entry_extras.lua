@@ -10,6 +10,7 @@ return {
   refs = {
     { resource = "PricelistEntries", fields = { "PriceListCode", "ProductCode", "CurrencyCode", "StartDate" } },
   },
+  context = { masterCatalog = "MasterCatalogName", currency = "CurrencyCode" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "PriceListCode", required = true, maxlen = 50 },

@@ -19,6 +19,7 @@ return {
   refs = {
     { resource = "Pricelists", fields = { "ParentPriceListCode" } },
   },
+  context = { masterCatalog = "MasterCatalogName" },
   fields = {
     { "MasterCatalogName", required = true, maxlen = 100 },
     { "PriceListName", required = true, maxlen = 255 },
