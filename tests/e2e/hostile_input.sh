@@ -11,11 +11,7 @@ run_impex 0 import --group catalog "$WORK/good.zip"
 "$IMPEX" dump Products >"$WORK/before"
 
 T=(--tenant hostile)
-# The corpus' products are of type Base in Master: the tenant gets that type
-# first (the catalog group takes no file without a Products.csv: a header).
-python3 "$GEN" "$WORK/types" --csv-only --products 0 --categories 0
-(cd "$WORK/types" && zip -q ../types.zip ProductTypes.csv Products.csv)
-run_impex 0 "${T[@]}" import --group catalog "$WORK/types.zip"
+store_product_types "${T[@]}"   # the corpus' products are of type Base in Master
 # import_as NAME FILE EXIT: FILE imported as Products.csv (the name the descriptor matches)
 import_as() {
   mkdir -p "$WORK/$1"
