@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Out of memory anywhere: a small import (a product type, then 2 entries of 30
-# rows, batches of 10, a Lua validate on every product) is run once per allocation k with the k-th
-# allocation failing (tests/support/failalloc.c). Each run must end with a
-# clear error, no crash or hang; the store it leaves must be readable, and
-# resuming the job (or, if none was created, importing again) must give the
-# same records and counts as a clean run.
+# rows, batches of 10, a Lua validate on every product) is run once per
+# allocation k with the k-th allocation failing (tests/support/failalloc.c).
+# Each run must end with a clear error, no crash or hang; the store it leaves
+# must be readable, and resuming the job (or, if none was created, importing
+# again) must give the same records and counts as a clean run.
 #
 # A clean run makes about 4,000 allocations: every k up to ALLOCFAIL_ALL (600:
 # start-up, group and descriptor loading, opening the archive) is tried, above

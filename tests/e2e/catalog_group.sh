@@ -11,7 +11,8 @@ DESCRIBE=$IMPEX_SOURCE_ROOT/tests/e2e/lib/describe.lua
 # --- descriptors -------------------------------------------------------------------
 # The Kibo resources' descriptors (the webshop channel has a layout of its own,
 # and its descriptors `require` each other, which plain lua5.4 cannot resolve).
-(cd "$IMPEX_SOURCE_ROOT" && find descriptors -name '*.lua' ! -name '*.group.lua' ! -path 'descriptors/webshop/*' | sort |
+(cd "$IMPEX_SOURCE_ROOT" &&
+  find descriptors -name '*.lua' ! -name '*.group.lua' ! -path 'descriptors/webshop/*' | sort |
   xargs lua5.4 "$DESCRIBE") >"$WORK/descriptors.jsonl"
 KIBO=$IMPEX_SOURCE_ROOT/../shared/kibo-fields.json
 if [ -f "$KIBO" ]; then
