@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates a catalog zip in the Kibo layout (Categories.csv + Products.csv).
+"""Generates a catalog zip in the Kibo layout (ProductTypes.csv, Categories.csv,
+Products.csv).
 
 Deterministic for a given --seed. Product rows carry quoted commas, doubled
 quotes, a few embedded newlines and CR-separated multi-values, as real
@@ -8,8 +9,10 @@ platform exports do.
   gen-catalog.py OUT [--products N] [--categories N] [--seed S] [--csv-only]
                      [--delta-change F] [--delta-new F]
 
-OUT is a zip, or with --csv-only a folder that gets Categories.csv and
-Products.csv.
+OUT is a zip, or with --csv-only a folder that gets ProductTypes.csv,
+Categories.csv and Products.csv. ProductTypes.csv holds the one product type
+the products use ("Base" in Master, the same row --full writes), so that every
+product's reference to its type resolves; a delta writes it too, unchanged.
 
 --full writes every resource of the `catalog` import group (29 entries, in
 the group's order; --reverse writes them in the opposite order, --omit NAME
@@ -79,6 +82,13 @@ def products(rng, n, first=1):
                str(rng.randint(1, 100)), "", "%d.00" % rng.randint(1000, 2000),
                "%012d" % rng.randint(0, 10**12 - 1), "true", "false", ftypes, desc,
                "/p/%07d" % i]
+
+
+# The product type every generated product uses, in the ProductTypes layout
+# (the same row as --full's "Base" type).
+PRODUCT_TYPE_COLUMNS = ["MasterCatalogName", "ProductType", "Standard", "Configurable", "Bundle",
+                        "Component", "GoodsType"]
+BASE_PRODUCT_TYPE = ["Master", "Base", "true", "false", "true", "true", "Physical"]
 
 
 def changed_rows(n, count):
@@ -353,8 +363,7 @@ def full_entries(a):
                         "SearchableInAdmin", "SearchDisplayValue", "Description"], attributes),
         ("AttributeValues", ["MasterCatalogName", "AttributeCode", "DataType", "Namespace", "Value", "Name",
                              "DisplayOrder"], attribute_values),
-        ("ProductTypes", ["MasterCatalogName", "ProductType", "Standard", "Configurable", "Bundle",
-                          "Component", "GoodsType"], product_types),
+        ("ProductTypes", PRODUCT_TYPE_COLUMNS, product_types),
         ("ProductTypeAttributes", ["MasterCatalogName", "ProductType", "AttributeCode", "Type", "Order",
                                    "IsRequiredByAdmin", "IsHiddenProperty", "IsMultiValueProperty"],
          product_type_attributes),
@@ -443,7 +452,7 @@ def main():
     ap.add_argument("--categories", type=int, default=50)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--csv-only", action="store_true",
-                    help="write OUT/Categories.csv and OUT/Products.csv instead of a zip")
+                    help="write OUT/ProductTypes.csv, Categories.csv and Products.csv instead of a zip")
     ap.add_argument("--delta-change", type=float, default=0.0, metavar="F",
                     help="change Price and MSRP in round(N*F) products (a delta feed)")
     ap.add_argument("--delta-new", type=float, default=0.0, metavar="F",
@@ -470,13 +479,16 @@ def main():
                              a.delta_change, a.delta_new)
     if a.csv_only:
         os.makedirs(a.out, exist_ok=True)
+        with open(os.path.join(a.out, "ProductTypes.csv"), "w", newline="", encoding="utf-8") as f:
+            write_csv(f, PRODUCT_TYPE_COLUMNS, [BASE_PRODUCT_TYPE])
         with open(os.path.join(a.out, "Categories.csv"), "w", newline="", encoding="utf-8") as f:
             write_csv(f, CATEGORY_COLUMNS, categories(rng, a.categories))
         with open(os.path.join(a.out, "Products.csv"), "w", newline="", encoding="utf-8") as f:
             write_csv(f, PRODUCT_COLUMNS, product_rows)
         return 0
     with zipfile.ZipFile(a.out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        for name, header, rows in (("Categories.csv", CATEGORY_COLUMNS, categories(rng, a.categories)),
+        for name, header, rows in (("ProductTypes.csv", PRODUCT_TYPE_COLUMNS, [BASE_PRODUCT_TYPE]),
+                                   ("Categories.csv", CATEGORY_COLUMNS, categories(rng, a.categories)),
                                    ("Products.csv", PRODUCT_COLUMNS, product_rows)):
             with z.open(name, "w", force_zip64=True) as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")

@@ -9,7 +9,10 @@ source "$(dirname "$0")/lib/common.sh"
 DESCRIBE=$IMPEX_SOURCE_ROOT/tests/e2e/lib/describe.lua
 
 # --- descriptors -------------------------------------------------------------------
-(cd "$IMPEX_SOURCE_ROOT" && find descriptors -name '*.lua' ! -name '*.group.lua' | sort |
+# The Kibo resources' descriptors (the webshop channel has a layout of its own,
+# and its descriptors `require` each other, which plain lua5.4 cannot resolve).
+(cd "$IMPEX_SOURCE_ROOT" &&
+  find descriptors -name '*.lua' ! -name '*.group.lua' ! -path 'descriptors/webshop/*' | sort |
   xargs lua5.4 "$DESCRIBE") >"$WORK/descriptors.jsonl"
 KIBO=$IMPEX_SOURCE_ROOT/../shared/kibo-fields.json
 if [ -f "$KIBO" ]; then
@@ -179,8 +182,16 @@ expect_eq "inventory requires LocationInventory" \
   "$(jq -c .messages <<<"$OUT")"
 
 # --- the smaller groups ------------------------------------------------------------------
-# group NAME ENTRY...: imports a zip of those entries into a fresh store with
-# group NAME and checks each resource's count against the generated rows.
+# with_products NAME: stores the generated product types and products in the
+# store of group NAME first: inventory and price list entries refer to products.
+with_products() {
+  zipdir "$WORK/csv" "$WORK/$1-products.zip" ProductTypes.csv Products.csv
+  run_impex 0 --data "$WORK/$1-data" import --group catalog "$WORK/$1-products.zip" --json
+  expect_eq "$1: products stored first" COMPLETED "$(jq -r .status <<<"$OUT")"
+}
+# group NAME ENTRY...: imports a zip of those entries into a fresh store (but
+# for what with_products put there) with group NAME and checks each
+# resource's count against the generated rows.
 group() {
   local name=$1
   shift
@@ -196,6 +207,8 @@ group() {
 }
 group locations LocationTypes Locations LocationGroup LocationGroupConfiguration \
   LocationGroupBoxTypeConfig LocationGroupCarrierConfig
+with_products inventory
 group inventory LocationTypes Locations LocationInventory
+with_products pricing
 group pricing Pricelists PricelistEntries PricelistEntryPrices PricelistEntryExtras
 done_ok

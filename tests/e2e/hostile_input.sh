@@ -11,6 +11,7 @@ run_impex 0 import --group catalog "$WORK/good.zip"
 "$IMPEX" dump Products >"$WORK/before"
 
 T=(--tenant hostile)
+store_product_types "${T[@]}"   # the corpus' products are of type Base in Master
 # import_as NAME FILE EXIT: FILE imported as Products.csv (the name the descriptor matches)
 import_as() {
   mkdir -p "$WORK/$1"

@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# The sample catalog imports completely, the store holds what the files said,
-# values keep their text (leading zeros, decimals), a re-import changes nothing.
+# The sample catalog (a product type, categories, products) imports completely,
+# the store holds what the files said, values keep their text (leading zeros,
+# decimals), a re-import changes nothing.
 source "$(dirname "$0")/lib/common.sh"
 
 python3 "$GEN" "$WORK/catalog.zip" --products 3000 --categories 40
 run_impex 0 import --group catalog "$WORK/catalog.zip" --json
 expect_eq "status" COMPLETED "$(jq -r .status <<<"$OUT")"
 expect_eq "isComplete" true "$(jq -r .isComplete <<<"$OUT")"
-expect_eq "rows" 3040 "$(jq -r .rows <<<"$OUT")"
-expect_eq "imported" 3040 "$(jq -r .imported <<<"$OUT")"
+expect_eq "rows" 3041 "$(jq -r .rows <<<"$OUT")"
+expect_eq "imported" 3041 "$(jq -r .imported <<<"$OUT")"
 expect_eq "rejected" 0 "$(jq -r .rejected <<<"$OUT")"
-expect_eq "batches (40 categories + 3000 products / 500)" 7 "$(jq -r .batches <<<"$OUT")"
-expect_eq "steps in group order" "Categories Products" "$(jq -r '[.resources[].resource] | join(" ")' <<<"$OUT")"
-expect_eq "step status" "COMPLETED COMPLETED" "$(jq -r '[.resources[].status] | join(" ")' <<<"$OUT")"
+expect_eq "batches (1 product type, 40 categories, 3000 products / 500)" 8 "$(jq -r .batches <<<"$OUT")"
+expect_eq "steps in group order" "ProductTypes Categories Products" "$(jq -r '[.resources[].resource] | join(" ")' <<<"$OUT")"
+expect_eq "step status" "COMPLETED COMPLETED COMPLETED" "$(jq -r '[.resources[].status] | join(" ")' <<<"$OUT")"
 id=$(jq -r .id <<<"$OUT")
 expect_eq "no progress line when stderr is not a terminal" "" "$ERR"
 # On a terminal (script(1) gives it one) the progress line shows rows, rows/s and %.
 script -qec "$IMPEX --data $WORK/tty import --group catalog $WORK/catalog.zip" "$WORK/tty.log" >/dev/null
-expect_contains "progress line on a terminal" "3040 rows" "$(tr '\r' '\n' <"$WORK/tty.log" | grep 'rows/s' | tail -n 1)"
+expect_contains "progress line on a terminal" "3041 rows" "$(tr '\r' '\n' <"$WORK/tty.log" | grep 'rows/s' | tail -n 1)"
 expect_contains "progress reaches 100%" "100%" "$(tr '\r' '\n' <"$WORK/tty.log" | grep 'rows/s' | tail -n 1)"
 
 run_impex 0 count Products
@@ -79,5 +80,5 @@ expect_contains "job of another tenant" "no job $id for tenant other" "$ERR"
 run_impex 0 jobs --json
 expect_eq "jobs listed" 3 "$(jq length <<<"$OUT")"
 run_impex 0 job "$id"
-expect_contains "human job view" "checkpoint: step 2" "$OUT"
+expect_contains "human job view" "checkpoint: step 3" "$OUT"
 done_ok

@@ -13,11 +13,11 @@ mv "$WORK/prefix" "$WORK/moved"   # relocatable: nothing points at the install p
 python3 "$WORK/moved/share/impex/scripts/gen-catalog.py" "$WORK/cat.zip" --products 50 --categories 3
 cd "$WORK"
 IMPEX=$WORK/moved/bin/impex run_impex 0 import --group catalog "$WORK/cat.zip" --json
-expect_eq "installed binary imports" 53 "$(jq -r .imported <<<"$OUT")"
+expect_eq "installed binary imports" 54 "$(jq -r .imported <<<"$OUT")"
 # The installed group, not the source tree's, is the one that runs.
-echo 'return { steps = { "products" } }' >"$WORK/moved/share/impex/descriptors/catalog/catalog.group.lua"
+echo 'return { steps = { "product_types", "products" } }' >"$WORK/moved/share/impex/descriptors/catalog/catalog.group.lua"
 IMPEX=$WORK/moved/bin/impex run_impex 0 --data "$WORK/data2" import --group catalog "$WORK/cat.zip" --json
-expect_eq "installed descriptors are used" "Products" "$(jq -r '[.resources[].resource] | join(" ")' <<<"$OUT")"
+expect_eq "installed descriptors are used" "ProductTypes Products" "$(jq -r '[.resources[].resource] | join(" ")' <<<"$OUT")"
 expect_contains "the other entry is reported" "Categories.csv: matches no descriptor" "$(jq -r '.messages | join(" ")' <<<"$OUT")"
 # Never the build machine's source tree: without installed descriptors, the
 # installed binary finds no group (the build-tree binary would find the source's).

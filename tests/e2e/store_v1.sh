@@ -5,7 +5,10 @@
 # the version-1 engine printed, verify finds it sound and its old job records
 # list. Re-importing the same files changes no value (every row unchanged)
 # and rewrites each record it touches as version 2 (first byte 02); a file
-# with one price changed updates that one record and nothing else.
+# with one price changed updates that one record and nothing else. The
+# re-imported files also carry the product types their products use
+# (ProductTypes.csv, new to the store: the version-1 engine checked no
+# references), counted apart in the ProductTypes step.
 source "$(dirname "$0")/lib/common.sh"
 
 FIX=$IMPEX_SOURCE_ROOT/tests/data/store-v1
@@ -73,16 +76,31 @@ run_impex 0 --tenant acme job 3 --json
 expect_eq "old job of tenant acme" "COMPLETED Categories Products 4" \
   "$(jq -r '"\(.status) \([.resources[].resource] | join(" ")) \(.imported)"' <<<"$OUT")"
 
+# with_types DIR MASTERCATALOG...: adds DIR/ProductTypes.csv with type Base
+# in each master catalog (the type every fixture product has).
+with_types() {
+  local dir=$1 m
+  shift
+  printf 'MasterCatalogName,ProductType,Standard,Configurable,Bundle,Component\r\n' >"$dir/ProductTypes.csv"
+  for m in "$@"; do printf '%s,Base,true,false,true,true\r\n' "$m" >>"$dir/ProductTypes.csv"; done
+}
+
 # --- d. the same files again: nothing changes, every record becomes version 2 ----------
 for input in catalog special acme; do
-  python3 "$FIX/zip-input.py" "$FIX/input/$input" "$WORK/$input.zip"
+  cp -r "$FIX/input/$input" "$WORK/$input"
+done
+with_types "$WORK/catalog" Master
+with_types "$WORK/special" Master "Süd/EU"
+with_types "$WORK/acme" Master
+for input in catalog special acme; do
+  python3 "$FIX/zip-input.py" "$WORK/$input" "$WORK/$input.zip"
 done
 import_counts default "$WORK/catalog.zip"
-expect_eq "catalog again" "job=0/0/270/0/0 Categories=0/0/20/0/0 Products=0/0/250/0/0" "$COUNTS"
+expect_eq "catalog again" "job=1/0/270/0/0 ProductTypes=1/0/0/0/0 Categories=0/0/20/0/0 Products=0/0/250/0/0" "$COUNTS"
 import_counts default "$WORK/special.zip"
-expect_eq "special again" "job=0/0/8/0/0 Categories=0/0/3/0/0 Products=0/0/5/0/0" "$COUNTS"
+expect_eq "special again" "job=1/0/9/0/0 ProductTypes=1/0/1/0/0 Categories=0/0/3/0/0 Products=0/0/5/0/0" "$COUNTS"
 import_counts acme "$WORK/acme.zip"
-expect_eq "acme again" "job=0/0/4/0/0 Categories=0/0/1/0/0 Products=0/0/3/0/0" "$COUNTS"
+expect_eq "acme again" "job=1/0/4/0/0 ProductTypes=1/0/0/0/0 Categories=0/0/1/0/0 Products=0/0/3/0/0" "$COUNTS"
 check_reads "after the re-import" "$FIX/expected"
 expect_eq "products rewritten as version 2" "258 records: 02" "$(record_versions r:Products)"
 expect_eq "categories rewritten as version 2" "24 records: 02" "$(record_versions r:Categories)"
@@ -90,7 +108,7 @@ run_impex 0 verify
 expect_contains "verify after the re-import" "the store is sound" "$OUT"
 
 # --- e. one price changed: one record updated, the rest as it was -----------------------
-cp -r "$FIX/input/catalog" "$WORK/changed"
+cp -r "$WORK/catalog" "$WORK/changed"
 python3 - "$WORK/changed/Products.csv" <<'PY'
 import sys
 path = sys.argv[1]
@@ -105,7 +123,7 @@ open(path, "wb").write(b"\r\n".join(lines))
 PY
 python3 "$FIX/zip-input.py" "$WORK/changed" "$WORK/changed.zip"
 import_counts default "$WORK/changed.zip"
-expect_eq "one price changed" "job=0/1/269/0/0 Categories=0/0/20/0/0 Products=0/1/249/0/0" "$COUNTS"
+expect_eq "one price changed" "job=0/1/270/0/0 ProductTypes=0/0/1/0/0 Categories=0/0/20/0/0 Products=0/1/249/0/0" "$COUNTS"
 cp -r "$FIX/expected" "$WORK/expected-changed"
 sed -i 's/"Price":436\.99,/"Price":1234.50,/' "$WORK/expected-changed/get.default.P0000150.json"
 sed -i 's/^Price: 436\.99$/Price: 1234.50/' "$WORK/expected-changed/get.default.P0000150.txt"

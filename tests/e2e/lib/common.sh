@@ -53,6 +53,19 @@ job_field() {
   "$IMPEX" "$@" job "$id" --json | jq -r "$field"
 }
 
+# store_product_types [ARGS...]: stores (with impex ARGS, e.g. --tenant T) the
+# product type gen-catalog.py's products use, for a test that then imports a
+# bare Products.csv. The catalog group takes no file without a Products.csv:
+# the zip's one holds the header only.
+store_product_types() {
+  local dir=$WORK/product-types
+  if [ ! -f "$dir.zip" ]; then
+    python3 "$GEN" "$dir" --csv-only --products 0 --categories 0
+    (cd "$dir" && zip -q "$dir.zip" ProductTypes.csv Products.csv)
+  fi
+  run_impex 0 "$@" import --group catalog "$dir.zip"
+}
+
 done_ok() {
   echo "ok [$TEST_NAME]: $checks checks"
 }
