@@ -16,7 +16,7 @@ python3 scripts/gen-catalog.py "$sample" --full --products "${SAMPLE_PRODUCTS:-5
 echo "sample catalog: $sample ($(unzip -Z1 "$sample" | wc -l) entries)"
 
 set +e
-build/impex import --group catalog "$sample"
+build/impex import --group catalog --context masterCatalog=Master "$sample"
 status=$?
 set -e
 echo

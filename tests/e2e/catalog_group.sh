@@ -70,7 +70,17 @@ PY
 expect_eq "29 resources generated" 29 "$(wc -l <"$WORK/rows.tsv")"
 total=$(awk '{ s += $2 } END { print s }' "$WORK/rows.tsv")
 
-run_impex 0 import --group catalog "$WORK/catalog.zip" --json
+# ProductImages refuses to run without a contextOverride naming the master
+# catalog: the whole job ends before anything is written, saying so.
+run_impex 4 --data "$WORK/noctx-data" import --group catalog "$WORK/catalog.zip" --json
+expect_eq "no context: status" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
+expect_contains "no context: the reason" \
+  "ProductImages needs a contextOverride with masterCatalog (import --context masterCatalog=" \
+  "$(jq -r '.messages | join(" ")' <<<"$OUT")"
+run_impex 0 --data "$WORK/noctx-data" count Products
+expect_eq "no context: nothing written" 0 "$OUT"
+
+run_impex 0 import --group catalog --context masterCatalog=Master "$WORK/catalog.zip" --json
 job=$OUT
 expect_eq "status" COMPLETED "$(jq -r .status <<<"$job")"
 expect_eq "rows" "$total" "$(jq -r .rows <<<"$job")"
@@ -122,7 +132,7 @@ checks=$((checks + 1))
 
 # The same zip with its entries in reverse order: the group's order decides,
 # so the store is the same, record for record.
-run_impex 0 --data "$WORK/reverse-data" import --group catalog "$WORK/reverse.zip" --json
+run_impex 0 --data "$WORK/reverse-data" import --group catalog --context masterCatalog=Master "$WORK/reverse.zip" --json
 expect_eq "reverse: status" COMPLETED "$(jq -r .status <<<"$OUT")"
 expect_eq "reverse: same step order" "$(jq -c '[.resources[].resource]' <<<"$job")" "$(jq -c '[.resources[].resource]' <<<"$OUT")"
 while read -r res _; do
@@ -153,14 +163,14 @@ with open(sys.argv[3], "w", newline="", encoding="utf-8") as f:
 PY
 zipdir "$WORK/h1" "$WORK/missing-column.zip" Products.csv Locations.csv
 zipdir "$WORK/h2" "$WORK/extra-column.zip" Products.csv Locations.csv
-run_impex 4 --data "$WORK/h1-data" import --group catalog "$WORK/missing-column.zip" --json
+run_impex 4 --data "$WORK/h1-data" import --group catalog --context masterCatalog=Master "$WORK/missing-column.zip" --json
 expect_eq "missing column: status" FAILED_HEADERS "$(jq -r .status <<<"$OUT")"
 expect_eq "missing column: named" \
   'Locations.csv: missing required column(s): "Shipping Contact PhoneNumber"' \
   "$(jq -r '.resources[] | select(.resource == "Locations") | .stateDetails' <<<"$OUT")"
 run_impex 0 --data "$WORK/h1-data" count Products
 expect_eq "missing column: nothing written" 0 "$OUT"
-run_impex 4 --data "$WORK/h2-data" import --group catalog "$WORK/extra-column.zip" --json
+run_impex 4 --data "$WORK/h2-data" import --group catalog --context masterCatalog=Master "$WORK/extra-column.zip" --json
 expect_eq "extra column: status" FAILED_HEADERS "$(jq -r .status <<<"$OUT")"
 expect_eq "extra column: named" 'Locations.csv: unknown column(s): "Shipping Contact Fax"' \
   "$(jq -r '.resources[] | select(.resource == "Locations") | .stateDetails' <<<"$OUT")"
@@ -169,7 +179,7 @@ expect_eq "extra column: nothing written" 0 "$OUT"
 
 # --- requires: the catalog group needs Products.csv ----------------------------------------
 python3 "$GEN" "$WORK/no-products.zip" --full --products 20 --categories 3 --locations 2 --omit Products
-run_impex 4 --data "$WORK/req-data" import --group catalog "$WORK/no-products.zip" --json
+run_impex 4 --data "$WORK/req-data" import --group catalog --context masterCatalog=Master "$WORK/no-products.zip" --json
 expect_eq "requires: status" FAILED_WITH_VALIDATION_ERRORS "$(jq -r .status <<<"$OUT")"
 expect_eq "requires: message" '["catalog: no entry for required step '"'products'"' (expected Products.csv)"]' \
   "$(jq -c .messages <<<"$OUT")"
@@ -186,7 +196,7 @@ expect_eq "inventory requires LocationInventory" \
 # store of group NAME first: inventory and price list entries refer to products.
 with_products() {
   zipdir "$WORK/csv" "$WORK/$1-products.zip" ProductTypes.csv Products.csv
-  run_impex 0 --data "$WORK/$1-data" import --group catalog "$WORK/$1-products.zip" --json
+  run_impex 0 --data "$WORK/$1-data" import --group catalog --context masterCatalog=Master "$WORK/$1-products.zip" --json
   expect_eq "$1: products stored first" COMPLETED "$(jq -r .status <<<"$OUT")"
 }
 # group NAME ENTRY...: imports a zip of those entries into a fresh store (but
