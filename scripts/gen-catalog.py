@@ -19,7 +19,10 @@ the group's order; --reverse writes them in the opposite order, --omit NAME
 leaves the entry NAME.csv out):
 
   gen-catalog.py OUT --full [--products N] [--categories N] [--locations N]
-                     [--reverse] [--omit NAME]... [--csv-only] [--seed S]
+                     [--reverse] [--omit NAME]... [--csv-only] [--seed S] [--level L]
+
+(--level: the zip's deflate level, default 6; 1 writes a 1M-product catalog,
+about 9.4M rows, in roughly half the time.)
 
 Categories.csv and Products.csv are the same rows as without --full; the
 other entries are built around them so that every reference resolves
