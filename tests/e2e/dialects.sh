@@ -138,7 +138,11 @@ for _ in $(seq 60); do
   IMPEX_DATA=$WORK/crash "$IMPEX" "${args[@]}" >"$WORK/run.log" 2>&1 &
   pid=$!
   if [ "$kills" -lt "$KILLS" ]; then
-    sleep "0.$((RANDOM % 600 + 200))" # 0.2 to 0.8 s, no process started to draw it
+    # At 10 to 30 % of an uninterrupted run (at least 0.2 s), so that a
+    # loaded machine moves the kills with it; no process started to draw it.
+    ms=$((ref_ms * (RANDOM % 21 + 10) / 100))
+    [ "$ms" -ge 200 ] || ms=200
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     kill -9 "$pid" 2>/dev/null || true
   fi
   set +e

@@ -8,6 +8,7 @@ return {
   delimiter = "\t",
   encoding = "utf-16",
   batch_size = 10,
+  accumulate = true, -- each code appears once per round: every row applies
   fields = {
     { "Code", required = true },
     { "Delta", type = "int" },
