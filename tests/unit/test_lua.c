@@ -496,7 +496,8 @@ static void test_patterns_differential(void **state)
 static void write_file(const char *dir, const char *rel, const char *text)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    int n = snprintf(path, sizeof path, "%s/%s", dir, rel);
+    assert_true(n > 0 && (size_t)n < sizeof path);
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
     fputs(text, fp);
