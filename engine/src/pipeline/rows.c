@@ -87,7 +87,9 @@ static int reject_row(run_ctx *r, impex_batch *b, size_t s, const impex_row *row
 
 /* A cleared field: a NULL value the record keeps, which the writer's overlay
  * turns into "remove the stored field" (store/codec.h). */
-static const char clear_mark[] = "";
+/* Its own bytes (the value's length stays 0): a compiler may give equal
+ * constants one address, and "" is every empty value's pointer. */
+static const char clear_mark[] = "\x01clear";
 
 /* The operation the row's operation column asks for: *op, or 0 with the
  * reason in reason when it is not one the descriptor allows. A blank cell
