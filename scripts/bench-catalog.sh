@@ -23,21 +23,7 @@ sizes=("$@")
 py() { python3 -c "print($1)"; }
 now() { date +%s.%N; }
 
-# Peak RssAnon of PID's child (the impex process under /usr/bin/time).
-sample_anon() {
-  local pid=$1 max=0 child="" k v _
-  while kill -0 "$pid" 2>/dev/null; do
-    [ -n "$child" ] || child=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null || true)
-    child=${child%% *}
-    if [ -n "$child" ] && [ -r "/proc/$child/status" ]; then
-      while read -r k v _; do
-        [ "$k" == "RssAnon:" ] && [ "$v" -gt "$max" ] && max=$v
-      done <"/proc/$child/status" 2>/dev/null || true
-    fi
-    read -r -t 0.05 <> <(:) || true
-  done
-  echo "$max"
-}
+source scripts/sample-anon.sh
 
 printf '\n%-9s %-30s %9s %9s %12s %9s %10s\n' products run seconds rows rows/s MB/s "anon RSS"
 for n in "${sizes[@]}"; do
